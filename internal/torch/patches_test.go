@@ -1,0 +1,115 @@
+package torch
+
+// Tests for the patches in patches/gotch/ (applied by scripts/gen-gotch.sh). Each one
+// fails on an unpatched gotch v0.9.1.
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+
+	"github.com/zeroshot-clip/zeroshot/internal/cheap"
+)
+
+// 0001: every op used to leak its C.malloc(0) output slot (32 B of C heap per call on
+// glibc). 20,000 ops would leak >= 640 KB; patched, the C heap does not grow.
+func TestPatch0001OpsDoNotLeakOutputSlots(t *testing.T) {
+	w, err := NewWorker()
+	require.NoError(t, err)
+	defer w.Close()
+	const n = 20000
+	var before, after int64
+	require.NoError(t, w.Do(func() error {
+		x, err := FromFloat32([]float32{1, 2, 3}, []int64{3})
+		if err != nil {
+			return err
+		}
+		defer x.Drop()
+		loop := func(k int) error {
+			for i := 0; i < k; i++ {
+				y, err := x.AddScalar(ts.FloatScalar(1), false)
+				if err != nil {
+					return err
+				}
+				if err := y.Drop(); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if err := loop(2000); err != nil { // warm up allocator caches
+			return err
+		}
+		before = cheap.InUse()
+		if err := loop(n); err != nil {
+			return err
+		}
+		after = cheap.InUse()
+		return nil
+	}))
+	grew := after - before
+	t.Logf("C heap in use: %d -> %d bytes (%+d over %d ops)", before, after, grew, n)
+	assert.Less(t, grew, int64(n*8), "C heap grew by %d bytes over %d ops: output slots leak", grew, n)
+}
+
+// 0002: NoGrad used to force grad mode on afterwards, and NoGradGuard.Drop likewise.
+func TestPatch0002NoGradRestoresState(t *testing.T) {
+	w, err := NewWorker() // grad is off on worker threads
+	require.NoError(t, err)
+	defer w.Close()
+	state := func() bool {
+		prev, err := ts.GradSetEnabled(false)
+		require.NoError(t, err)
+		_, err = ts.GradSetEnabled(prev)
+		require.NoError(t, err)
+		return prev
+	}
+	require.NoError(t, w.Do(func() error {
+		ts.NoGrad(func() {})
+		assert.False(t, state(), "NoGrad turned grad on in an inference thread")
+
+		ts.MustGradSetEnabled(true)
+		ts.NoGrad(func() { assert.False(t, state()) })
+		assert.True(t, state(), "NoGrad did not restore grad on")
+
+		ts.MustGradSetEnabled(false)
+		g := ts.NewNoGradGuard()
+		g.Drop()
+		assert.False(t, state(), "NoGradGuard.Drop turned grad on")
+		return nil
+	}))
+}
+
+// 0003: gotch v0.9.1 has no Go binding for at_set_num_threads; TestVersionAndThreads
+// exercises it through SetThreads/Threads.
+
+// 0004: gotch read 4-byte C int results as 8-byte Go ints (garbage in the high half):
+// the previous grad mode (so NoGrad's restore, above) and a tensor's device.
+func TestPatch0004CIntResults(t *testing.T) {
+	w, err := NewWorker()
+	require.NoError(t, err)
+	defer w.Close()
+	require.NoError(t, w.Do(func() error {
+		for _, want := range []bool{true, false, true, false} {
+			if _, err := ts.GradSetEnabled(want); err != nil {
+				return err
+			}
+			got, err := ts.GradSetEnabled(want)
+			if err != nil {
+				return err
+			}
+			assert.Equal(t, want, got, "GradSetEnabled's previous state")
+		}
+		x, err := FromFloat32([]float32{1}, []int64{1})
+		if err != nil {
+			return err
+		}
+		defer x.Drop()
+		dev, err := x.Device()
+		assert.Equal(t, gotch.CPU, dev)
+		return err
+	}))
+}
