@@ -22,7 +22,7 @@ func TestSmokeTensorExpression(t *testing.T) {
 		defer s.Free()
 		a := s.Add(must(FromFloat32([]float32{1, 2, 3, 4}, []int64{2, 2})))
 		b := s.Add(must(FromFloat32([]float32{1, 0, 0, 1, 1, 1}, []int64{3, 2})))
-		lin := s.Add(must(ts.Linear(a, b, ts.None)))   // a·bᵀ = [[1,2,3],[3,4,7]]
+		lin := s.Add(must(ts.Linear(a, b, ts.None))) // a·bᵀ = [[1,2,3],[3,4,7]]
 		plus := s.Add(must(lin.AddScalar(ts.FloatScalar(1), false)))
 		sm := s.Add(must(plus.Softmax(-1, gotch.Float, false)))
 		got, _, err = Float32s(sm)
