@@ -1,0 +1,353 @@
+package preprocess
+
+import (
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// Pillow's Image.resize(..., BICUBIC) on 8-bit images (libImaging/Resample.c),
+// reproduced bit for bit: float64 coefficients, normalised, quantised to 22-bit
+// fixed point; int32 accumulation; a horizontal then a vertical pass with a
+// rounded/clamped uint8 image in between; each pass skipped when its size is
+// unchanged. Only a window of output pixels may be computed (the centre crop):
+// every output pixel depends only on its own coefficients, so the window equals
+// the same window of the full resize.
+
+const precisionBits = 32 - 8 - 2
+
+// bicubic is Pillow's bicubic_filter (a = -0.5). The explicit float64()
+// conversions forbid fused multiply-adds, which would change the rounding.
+func bicubic(x float64) float64 {
+	const a = -0.5
+	if x < 0 {
+		x = -x
+	}
+	if x < 1 {
+		return float64(float64(float64(float64((a+2.0)*x)-(a+3.0))*x)*x) + 1
+	}
+	if x < 2 {
+		return float64(float64(float64(float64(float64(x-5)*x)+8)*x)-4) * a
+	}
+	return 0
+}
+
+// kernel holds the fixed-point coefficients for output indices
+// [start, start+len(xmin)) of a resize from in to out samples.
+type kernel struct {
+	xmin  []int32 // first input index
+	n     []int32 // number of taps
+	k     []int32 // ksize coefficients per output index
+	ksize int
+}
+
+// newKernel is Pillow's precompute_coeffs + normalize_coeffs_8bpc with box
+// (0, in), restricted to output indices [start, start+count).
+func newKernel(in, out, start, count int) *kernel {
+	in0, in1 := 0.0, float64(float32(in))
+	scale := (in1 - in0) / float64(out)
+	filterscale := scale
+	if filterscale < 1.0 {
+		filterscale = 1.0
+	}
+	support := 2.0 * filterscale
+	ksize := int(math.Ceil(support))*2 + 1
+	kn := &kernel{
+		xmin:  make([]int32, count),
+		n:     make([]int32, count),
+		k:     make([]int32, count*ksize),
+		ksize: ksize,
+	}
+	w := make([]float64, ksize)
+	for i := 0; i < count; i++ {
+		xx := start + i
+		center := in0 + float64((float64(xx)+0.5)*scale)
+		ss := 1.0 / filterscale
+		xmin := int(center - support + 0.5) // C (int) truncates toward zero
+		if xmin < 0 {
+			xmin = 0
+		}
+		xmax := int(center + support + 0.5)
+		if xmax > in {
+			xmax = in
+		}
+		xmax -= xmin
+		ww := 0.0
+		for x := 0; x < xmax; x++ {
+			v := bicubic(float64(float64(x+xmin)-center+0.5) * ss)
+			w[x] = v
+			ww += v
+		}
+		k := kn.k[i*ksize : (i+1)*ksize]
+		for x := 0; x < xmax; x++ {
+			v := w[x]
+			if ww != 0.0 {
+				v /= ww
+			}
+			if v < 0 {
+				k[x] = int32(-0.5 + float64(v*(1<<precisionBits)))
+			} else {
+				k[x] = int32(0.5 + float64(v*(1<<precisionBits)))
+			}
+		}
+		kn.xmin[i], kn.n[i] = int32(xmin), int32(xmax)
+	}
+	return kn
+}
+
+// kernelCache memoises kernels per (in, out, start, count); bounded so that a
+// stream of odd sizes cannot grow it without limit.
+type kernelCache struct {
+	m sync.Map
+	n atomic.Int64
+}
+
+const kernelCacheMax = 512
+
+type kernelKey struct{ in, out, start, count int }
+
+func (c *kernelCache) get(in, out, start, count int) *kernel {
+	key := kernelKey{in, out, start, count}
+	if c != nil {
+		if v, ok := c.m.Load(key); ok {
+			return v.(*kernel)
+		}
+	}
+	k := newKernel(in, out, start, count)
+	if c != nil && c.n.Load() < kernelCacheMax {
+		if _, loaded := c.m.LoadOrStore(key, k); !loaded {
+			c.n.Add(1)
+		}
+	}
+	return k
+}
+
+func clip8(acc int32) uint8 {
+	v := acc >> precisionBits
+	if v < 0 {
+		return 0
+	}
+	if v > 255 {
+		return 255
+	}
+	return uint8(v)
+}
+
+// plane is an interleaved 8-bit image with ch channels (1..4).
+type plane struct {
+	w, h, ch int
+	pix      []uint8
+}
+
+// resizeWindow returns the window [x0, x0+cw) × [y0, y0+ch) of Pillow's
+// resize of src to outW×outH (BICUBIC). The window must lie inside the output.
+func resizeWindow(src plane, outW, outH, x0, y0, cw, chh int, cache *kernelCache) plane {
+	needH := outW != src.w
+	needV := outH != src.h
+	c := src.ch
+	if !needH && !needV {
+		return cropPlane(src, x0, y0, cw, chh)
+	}
+	var kv *kernel
+	rowFirst, rowLast := y0, y0+chh // source rows feeding the vertical pass
+	if needV {
+		kv = cache.get(src.h, outH, y0, chh)
+		rowFirst = int(kv.xmin[0])
+		rowLast = int(kv.xmin[chh-1] + kv.n[chh-1])
+	}
+	tmp := src
+	tmpOff := 0 // source row of tmp row 0
+	if needH {
+		kh := cache.get(src.w, outW, x0, cw)
+		tmp = plane{w: cw, h: rowLast - rowFirst, ch: c, pix: make([]uint8, cw*(rowLast-rowFirst)*c)}
+		horizontal(tmp, src, rowFirst, kh)
+		tmpOff = rowFirst
+	} else {
+		// No horizontal resampling: keep only the window's columns.
+		tmp = cropPlane(src, x0, rowFirst, cw, rowLast-rowFirst)
+		tmpOff = rowFirst
+	}
+	if !needV {
+		return cropPlane(tmp, 0, y0-tmpOff, cw, chh)
+	}
+	out := plane{w: cw, h: chh, ch: c, pix: make([]uint8, cw*chh*c)}
+	vertical(out, tmp, tmpOff, kv)
+	return out
+}
+
+func cropPlane(p plane, x0, y0, w, h int) plane {
+	out := plane{w: w, h: h, ch: p.ch, pix: make([]uint8, w*h*p.ch)}
+	rowBytes := w * p.ch
+	for y := 0; y < h; y++ {
+		s := ((y0+y)*p.w + x0) * p.ch
+		copy(out.pix[y*rowBytes:(y+1)*rowBytes], p.pix[s:s+rowBytes])
+	}
+	return out
+}
+
+const half = int32(1) << (precisionBits - 1)
+
+// horizontal: out row y = resampled src row (y + rowOff). Rows are split
+// across goroutines when the pass is large and GOMAXPROCS > 1.
+func horizontal(out, src plane, rowOff int, k *kernel) {
+	work := int64(out.h) * int64(out.w) * int64(k.ksize) * int64(src.ch)
+	parallelRows(out.h, work, func(y0, y1 int) {
+		if src.ch == 3 {
+			horizontalRGB(out, src, rowOff, k, y0, y1)
+			return
+		}
+		horizontalAny(out, src, rowOff, k, y0, y1)
+	})
+}
+
+func horizontalAny(out, src plane, rowOff int, k *kernel, y0, y1 int) {
+	ks, ch := k.ksize, src.ch
+	var acc [4]int32
+	for y := y0; y < y1; y++ {
+		in := src.pix[(y+rowOff)*src.w*ch : (y+rowOff+1)*src.w*ch]
+		o := out.pix[y*out.w*ch : (y+1)*out.w*ch]
+		for xx := 0; xx < out.w; xx++ {
+			xmin, n := int(k.xmin[xx]), int(k.n[xx])
+			kk := k.k[xx*ks : xx*ks+n]
+			for c := 0; c < ch; c++ {
+				acc[c] = half
+			}
+			for i, cf := range kk {
+				for c := 0; c < ch; c++ {
+					acc[c] += int32(in[(xmin+i)*ch+c]) * cf
+				}
+			}
+			for c := 0; c < ch; c++ {
+				o[xx*ch+c] = clip8(acc[c])
+			}
+		}
+	}
+}
+
+// horizontalRGB resamples rows [y0, y1) of an RGB image two rows at a time.
+// The same sample of both rows shares one int64 (row0 + row1<<32): with
+// wrap-around 64-bit arithmetic both int32 sums are recovered exactly (each
+// lies in int32 range, as in Pillow's C), so the result is bit-identical to
+// Pillow's per-row int32 accumulators with half the multiplies and coefficient
+// loads. The inner loops index with unsafe.Add inside slices whose bounds were
+// checked just before (kernel taps always lie inside the input row).
+func horizontalRGB(out, src plane, rowOff int, k *kernel, y0, y1 int) {
+	rowIn, rowOut := src.w*3, out.w*3
+	row := func(p []uint8, y, n int) []uint8 { return p[y*n : (y+1)*n] }
+	y := y0
+	if y1-y0 >= 2 {
+		buf := make([]int64, rowIn)
+		for ; y+1 < y1; y += 2 {
+			r0, r1 := row(src.pix, y+rowOff, rowIn), row(src.pix, y+rowOff+1, rowIn)
+			r1 = r1[:len(r0)]
+			for x := range buf {
+				buf[x] = int64(r0[x]) | int64(r1[x])<<32
+			}
+			rgbPairRow(row(out.pix, y, rowOut), row(out.pix, y+1, rowOut), buf, out.w, k)
+		}
+	}
+	for ; y < y1; y++ {
+		rgbRow(row(out.pix, y, rowOut), row(src.pix, y+rowOff, rowIn), out.w, k)
+	}
+}
+
+func rgbPairRow(o0, o1 []uint8, buf []int64, outW int, k *kernel) {
+	ks := k.ksize
+	const h2 = int64(half) | int64(half)<<32
+	o0, o1 = o0[:3*outW], o1[:3*outW]
+	for xx := 0; xx < outW; xx++ {
+		xmin, n := int(k.xmin[xx]), int(k.n[xx])
+		kk := k.k[xx*ks : xx*ks+n]
+		p := buf[xmin*3 : xmin*3+3*n]
+		pp, kp := unsafe.Pointer(unsafe.SliceData(p)), unsafe.Pointer(unsafe.SliceData(kk))
+		a0, a1, a2 := h2, h2, h2
+		for i := 0; i < n; i++ {
+			c := int64(*(*int32)(unsafe.Add(kp, 4*i)))
+			q := (*[3]int64)(unsafe.Add(pp, 24*i))
+			a0 += q[0] * c
+			a1 += q[1] * c
+			a2 += q[2] * c
+		}
+		l0, l1, l2 := int32(a0), int32(a1), int32(a2)
+		d0, d1 := o0[xx*3:xx*3+3:xx*3+3], o1[xx*3:xx*3+3:xx*3+3]
+		d0[0], d0[1], d0[2] = clip8(l0), clip8(l1), clip8(l2)
+		d1[0] = clip8(int32((a0 - int64(l0)) >> 32))
+		d1[1] = clip8(int32((a1 - int64(l1)) >> 32))
+		d1[2] = clip8(int32((a2 - int64(l2)) >> 32))
+	}
+}
+
+func rgbRow(o, in []uint8, outW int, k *kernel) {
+	ks := k.ksize
+	o = o[:3*outW]
+	for xx := 0; xx < outW; xx++ {
+		xmin, n := int(k.xmin[xx]), int(k.n[xx])
+		kk := k.k[xx*ks : xx*ks+n]
+		s := in[xmin*3 : xmin*3+3*n]
+		sp, kp := unsafe.Pointer(unsafe.SliceData(s)), unsafe.Pointer(unsafe.SliceData(kk))
+		s0, s1, s2 := half, half, half
+		for i := 0; i < n; i++ {
+			c := *(*int32)(unsafe.Add(kp, 4*i))
+			q := (*[3]uint8)(unsafe.Add(sp, 3*i))
+			s0 += int32(q[0]) * c
+			s1 += int32(q[1]) * c
+			s2 += int32(q[2]) * c
+		}
+		d := o[xx*3 : xx*3+3 : xx*3+3]
+		d[0], d[1], d[2] = clip8(s0), clip8(s1), clip8(s2)
+	}
+}
+
+// parallelRows runs f over [0, n) in chunks on up to GOMAXPROCS goroutines
+// when work (multiply-adds) is large enough to pay for them.
+func parallelRows(n int, work int64, f func(y0, y1 int)) {
+	const minWork = 4 << 20
+	p := runtime.GOMAXPROCS(0)
+	if p > 1 && work > 2*minWork {
+		p = int(min(int64(p), work/minWork, int64(n/2)))
+	} else {
+		p = 1
+	}
+	if p <= 1 {
+		f(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (n + p - 1) / p
+	chunk += chunk & 1 // even, so row pairs stay together
+	for y0 := 0; y0 < n; y0 += chunk {
+		y1 := min(y0+chunk, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(y0, y1)
+		}()
+	}
+	wg.Wait()
+}
+
+// vertical: out row yy = sum over tmp rows (xmin - rowOff ...).
+func vertical(out, tmp plane, rowOff int, k *kernel) {
+	ks := k.ksize
+	rowBytes := out.w * out.ch
+	acc := make([]int32, rowBytes)
+	for yy := 0; yy < out.h; yy++ {
+		ymin, n := int(k.xmin[yy])-rowOff, int(k.n[yy])
+		kk := k.k[yy*ks : yy*ks+n]
+		for i := range acc {
+			acc[i] = half
+		}
+		for i, c := range kk {
+			row := tmp.pix[(ymin+i)*rowBytes : (ymin+i+1)*rowBytes]
+			for j, v := range row {
+				acc[j] += int32(v) * c
+			}
+		}
+		o := out.pix[yy*rowBytes : (yy+1)*rowBytes]
+		for j := range o {
+			o[j] = clip8(acc[j])
+		}
+	}
+}
