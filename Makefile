@@ -39,5 +39,15 @@ $(ORACLE_DIR)/.complete: requirements-oracle.txt
 fixtures: oracle ## regenerate testdata/ (tiny models, images, goldens) with the oracle
 	$(ORACLE_PY) testdata/gen/all.py
 
+# The full-size random ViT-L/14 (~3.4 GB with goldens), outside git.
+FULL_DIR ?= $(CACHE_DIR)/full-l14
+
+fixtures-full: oracle ## build a random full-size ViT-L/14 + goldens in $(CACHE_DIR)/full-l14 (not in git)
+	$(ORACLE_PY) testdata/gen/full.py $(FULL_DIR)
+
+parity-full: libtorch ## Go vs transformers on the full-size ViT-L/14 (built if missing): max |Δ|, load times, peak RSS
+	@test -f $(FULL_DIR)/.complete || $(MAKE) fixtures-full
+	ZEROSHOT_FULL_MODEL=$(FULL_DIR) $(GO_TORCH) test -count=1 -timeout 60m -run '^TestFullModelParity$$' -v ./clip/
+
 clean: ## remove build outputs in the clone (the cache in $(CACHE_DIR) stays)
 	rm -rf bin build

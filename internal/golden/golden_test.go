@@ -12,7 +12,11 @@ import (
 )
 
 func npyBytes(descr, shape string, data []byte, version byte) []byte {
-	h := "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }"
+	return npyOrder(descr, "False", shape, data, version)
+}
+
+func npyOrder(descr, fortran, shape string, data []byte, version byte) []byte {
+	h := "{'descr': '" + descr + "', 'fortran_order': " + fortran + ", 'shape': " + shape + ", }"
 	for (len(h)+11)%64 != 0 {
 		h += " "
 	}
@@ -41,6 +45,7 @@ func TestParse(t *testing.T) {
 		{"float32 v1", npyBytes("<f4", "(1, 2)", f32, 1), []int{1, 2}, []float32{1.5, -2}, nil, false},
 		{"float32 v2", npyBytes("<f4", "(2,)", f32, 2), []int{2}, []float32{1.5, -2}, nil, false},
 		{"int64 scalar", npyBytes("<i8", "()", i64, 1), []int{}, nil, []int64{49407}, false},
+		{"fortran 2x3", npyOrder("<i8", "True", "(2, 3)", i64s(1, 4, 2, 5, 3, 6), 1), []int{2, 3}, nil, []int64{1, 2, 3, 4, 5, 6}, false},
 		{"short data", npyBytes("<f4", "(3,)", f32, 1), nil, nil, nil, true},
 		{"big endian", npyBytes(">f4", "(2,)", f32, 1), nil, nil, nil, true},
 		{"not npy", []byte("hello world"), nil, nil, nil, true},
@@ -109,4 +114,12 @@ func TestCompare(t *testing.T) {
 func TestArgmaxRows(t *testing.T) {
 	assert.Equal(t, []int{2, 0}, ArgmaxRows([]float32{1, 2, 3, 5, 5, 1}, 3))
 	assert.Nil(t, ArgmaxRows([]float32{1}, 0))
+}
+
+func i64s(v ...int64) []byte {
+	var b []byte
+	for _, x := range v {
+		b = binary.LittleEndian.AppendUint64(b, uint64(x))
+	}
+	return b
 }

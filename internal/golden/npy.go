@@ -18,7 +18,8 @@ import (
 	"strings"
 )
 
-// Array is one .npy array: C-order values of a little-endian float32 or int64 dtype.
+// Array is one .npy array of a little-endian float32 or int64 dtype, its values in C
+// order (Fortran-order files are reordered).
 // Exactly one of F32 and I64 is set.
 type Array struct {
 	Shape []int
@@ -74,9 +75,6 @@ func Parse(b []byte) (*Array, error) {
 	if descr == nil || order == nil || shapeM == nil {
 		return nil, fmt.Errorf("malformed header %q", header)
 	}
-	if order[1] != "False" {
-		return nil, errors.New("fortran_order arrays are not supported")
-	}
 	a := &Array{Shape: []int{}}
 	for _, f := range strings.Split(shapeM[1], ",") {
 		if f = strings.TrimSpace(f); f == "" {
@@ -109,7 +107,45 @@ func Parse(b []byte) (*Array, error) {
 	default:
 		return nil, fmt.Errorf("unsupported dtype %q (want '<f4' or '<i8')", descr[1])
 	}
+	if order[1] == "True" { // column-major (e.g. a saved transpose): reorder to C order
+		perm := fortranToC(a.Shape)
+		if a.F32 != nil {
+			a.F32 = permute(a.F32, perm)
+		} else {
+			a.I64 = permute(a.I64, perm)
+		}
+	}
 	return a, nil
+}
+
+// fortranToC returns, for each C-order index, the Fortran-order index of the same element.
+func fortranToC(shape []int) []int {
+	n := numel(shape)
+	perm := make([]int, n)
+	idx := make([]int, len(shape))
+	for c := 0; c < n; c++ {
+		f, stride := 0, 1
+		for d := 0; d < len(shape); d++ {
+			f += idx[d] * stride
+			stride *= shape[d]
+		}
+		perm[c] = f
+		for d := len(shape) - 1; d >= 0; d-- { // next C-order index
+			if idx[d]++; idx[d] < shape[d] {
+				break
+			}
+			idx[d] = 0
+		}
+	}
+	return perm
+}
+
+func permute[T any](src []T, perm []int) []T {
+	out := make([]T, len(src))
+	for i, j := range perm {
+		out[i] = src[j]
+	}
+	return out
 }
 
 // Float32s reads a float32 .npy file and returns its values and shape.

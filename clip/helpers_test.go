@@ -1,0 +1,63 @@
+package clip
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/zeroshot-clip/zeroshot/internal/golden"
+)
+
+var fixtureModels = []string{"tiny-l14", "odd"}
+
+func modelDir(name string) string { return filepath.Join("..", "testdata", "models", name) }
+
+// goldens holds one fixture model's golden inputs and outputs.
+type goldens struct {
+	dir    string
+	pixels Pixels
+	tokens Tokens
+	tokMax Tokens // padded to max_position_embeddings
+	f32    map[string]golden.Array
+}
+
+func loadGoldens(t testing.TB, dir string) *goldens {
+	t.Helper()
+	g := &goldens{dir: dir, f32: map[string]golden.Array{}}
+	read := func(name string) *golden.Array {
+		a, err := golden.Read(filepath.Join(dir, name+".npy"))
+		require.NoError(t, err)
+		return a
+	}
+	px := read("pixel_values")
+	g.pixels = Pixels{Data: px.F32, Batch: px.Shape[0], Channels: px.Shape[1], Height: px.Shape[2], Width: px.Shape[3]}
+	tokens := func(ids, mask string) Tokens {
+		i, m := read(ids), read(mask)
+		return Tokens{InputIDs: i.I64, AttentionMask: m.I64, Batch: i.Shape[0], Len: i.Shape[1]}
+	}
+	g.tokens = tokens("input_ids", "attention_mask")
+	g.tokMax = tokens("input_ids_max", "attention_mask_max")
+	for _, name := range []string{"image_embeds", "text_embeds", "image_features", "text_features",
+		"logits_per_image", "logits_per_text", "logits_per_image_max"} {
+		g.f32[name] = *read(name)
+	}
+	return g
+}
+
+// compare checks got against golden name and returns the report.
+func (g *goldens) compare(t testing.TB, name string, got Matrix) golden.Report {
+	t.Helper()
+	want := g.f32[name]
+	require.Equal(t, []int{want.Shape[0], want.Shape[1]}, []int{got.Rows, got.Cols}, name)
+	r, err := golden.Compare(got.Data, want.F32)
+	require.NoError(t, err)
+	return r
+}
+
+func skipWithoutFixtures(t testing.TB) {
+	if _, err := os.Stat(modelDir("tiny-l14")); err != nil {
+		t.Skip("testdata/models missing (make fixtures)")
+	}
+}

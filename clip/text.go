@@ -1,0 +1,83 @@
+package clip
+
+import "github.com/sugarme/gotch/ts"
+
+// TextTransformer is CLIPTextTransformer (the `text_model.` prefix).
+type TextTransformer struct {
+	Embeddings     TextEmbeddings
+	Encoder        Encoder
+	FinalLayerNorm LayerNorm
+	cfg            TextConfig
+}
+
+func (t *TextTransformer) bind(b *binder, name string, c TextConfig) {
+	hidden := int64(c.HiddenSize)
+	t.cfg = c
+	t.Embeddings.bind(b, name+".embeddings", c)
+	t.Encoder.bind(b, name+".encoder", encoderShape{hidden: hidden, inter: int64(c.IntermediateSize),
+		heads: int64(c.NumAttentionHeads), layers: c.NumHiddenLayers, act: c.HiddenAct, eps: c.LayerNormEps})
+	t.FinalLayerNorm.bind(b, name+".final_layer_norm", hidden, c.LayerNormEps)
+}
+
+// forward returns pooler_output: final_layer_norm(encoder(...)) at each sequence's
+// end-of-text position. tok has been checked by Tokens.check.
+func (t *TextTransformer) forward(g *graph, tok Tokens) *ts.Tensor {
+	bsz, seq := int64(tok.Batch), int64(tok.Len)
+	ids := g.ints(tok.InputIDs, []int64{bsz, seq})
+	h := t.Embeddings.forward(g, ids, seq)
+	mask := g.floats(attentionMask(tok, g.dtype.minValue()), []int64{bsz, 1, seq, seq}, g.dtype.gotch())
+	h = g.layerNorm(t.Encoder.forward(g, h, mask), &t.FinalLayerNorm)
+	// last_hidden_state[arange(B), pool_index]: the same values, gathered from rows.
+	idx := g.ints(poolRows(tok, t.cfg), []int64{bsz})
+	return g.indexSelect(g.reshape(h, bsz*seq, -1), 0, idx)
+}
+
+// attentionMask is the [B, 1, L, L] additive mask CLIPTextTransformer hands every
+// layer: _prepare_4d_attention_mask (0 where attention_mask == 1, finfo.min
+// elsewhere) plus _create_4d_causal_attention_mask (finfo.min above the diagonal),
+// summed in float32 as CLIPAttention does: min + min overflows to -inf, as in torch.
+// All three values are exact in bfloat16 and float16.
+func attentionMask(tok Tokens, min float32) []float32 {
+	b, l := tok.Batch, tok.Len
+	out := make([]float32, b*l*l)
+	for n := 0; n < b; n++ {
+		for i := 0; i < l; i++ {
+			row := out[(n*l+i)*l : (n*l+i+1)*l]
+			for j := range row {
+				var pad, causal float32
+				if tok.AttentionMask != nil && tok.AttentionMask[n*l+j] != 1 {
+					pad = min
+				}
+				if j > i {
+					causal = min
+				}
+				row[j] = pad + causal
+			}
+		}
+	}
+	return out
+}
+
+// poolRows returns, for each sequence n, the row n*L + p of the flattened hidden
+// states to pool, where p is — as CLIPTextTransformer.forward picks it —
+// argmax(input_ids) (the first maximum) when eos_token_id is the legacy 2, else the
+// first position holding eos_token_id (0 if there is none, as argmax of all-zeros).
+func poolRows(tok Tokens, c TextConfig) []int64 {
+	out := make([]int64, tok.Batch)
+	for n := range out {
+		ids := tok.InputIDs[n*tok.Len : (n+1)*tok.Len]
+		p := 0
+		for j, id := range ids {
+			if c.LegacyEOSPooling() {
+				if int32(id) > int32(ids[p]) { // input_ids.to(torch.int).argmax(-1)
+					p = j
+				}
+			} else if id == c.EOSTokenID {
+				p = j
+				break
+			}
+		}
+		out[n] = int64(n*tok.Len + p)
+	}
+	return out
+}
