@@ -1,0 +1,223 @@
+package zeroshot
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/zeroshot-clip/zeroshot/clip"
+	"github.com/zeroshot-clip/zeroshot/preprocess"
+	"github.com/zeroshot-clip/zeroshot/tokenize"
+)
+
+// Options configure Open.
+type Options struct {
+	Model clip.Options // device, dtype, threads
+	// LabelCacheSize bounds the label sets kept in memory (default 64).
+	LabelCacheSize int
+	// LabelCacheDir, if set, also keeps label embeddings on disk, one file per label set,
+	// so later processes skip the text pass.
+	LabelCacheDir string
+}
+
+// Request says what to classify against.
+type Request struct {
+	Labels []string // candidate_labels
+	// Template is the hypothesis_template; empty means DefaultTemplate. Ignored when
+	// Templates is set.
+	Template string
+	// Templates, if set, makes each label's embedding the prompt ensemble over them.
+	Templates []string
+	// TopK > 0 keeps only the K best labels per image (the pipeline returns all).
+	TopK int
+	// AllowDuplicates accepts the same label twice, as the pipeline does; by default a
+	// duplicate is a *LabelError.
+	AllowDuplicates bool
+}
+
+func (r Request) templates() []string {
+	switch {
+	case len(r.Templates) > 0:
+		return r.Templates
+	case r.Template != "":
+		return []string{r.Template}
+	default:
+		return []string{DefaultTemplate}
+	}
+}
+
+// Classifier is the zero-shot pipeline over one model. Safe for concurrent use.
+type Classifier struct {
+	Model     *clip.Model
+	Processor *preprocess.Processor
+	Tokenizer *tokenize.Tokenizer
+
+	id     string // identity of the model for the label cache
+	labels *labelCache
+	owns   bool
+}
+
+// Open loads a model directory (config.json, weights, preprocessor_config.json and the
+// tokenizer files, as a Hugging Face snapshot has them). Close frees the model.
+func Open(dir string, opts Options) (*Classifier, error) {
+	proc, err := loadProcessor(dir)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := tokenize.Load(dir)
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer of %s: %w", dir, err)
+	}
+	m, err := clip.Load(dir, opts.Model)
+	if err != nil {
+		return nil, err
+	}
+	c := New(m, proc, tok, opts)
+	c.owns = true
+	return c, nil
+}
+
+func loadProcessor(dir string) (*preprocess.Processor, error) {
+	cfg, err := preprocess.LoadConfig(filepath.Join(dir, "preprocessor_config.json"))
+	if err != nil {
+		return nil, err
+	}
+	return preprocess.New(cfg)
+}
+
+// New makes a classifier over already loaded parts; Close then leaves the model open.
+func New(m *clip.Model, proc *preprocess.Processor, tok *tokenize.Tokenizer, opts Options) *Classifier {
+	info := m.Info()
+	id := fmt.Sprintf("%s|%s|%s|%v", info.Path, m.DType(), m.Device(), fileStamp(info.Path))
+	return &Classifier{Model: m, Processor: proc, Tokenizer: tok, id: id,
+		labels: newLabelCache(opts.LabelCacheSize, opts.LabelCacheDir)}
+}
+
+func fileStamp(path string) string {
+	st, err := os.Stat(path)
+	if err != nil {
+		return "?"
+	}
+	return fmt.Sprintf("%d@%d", st.Size(), st.ModTime().UnixNano())
+}
+
+// Close frees the model if Open loaded it.
+func (c *Classifier) Close() error {
+	if c.owns {
+		return c.Model.Close()
+	}
+	return nil
+}
+
+// LabelEmbeddings returns the embeddings of req's labels under its template(s),
+// computed once per (model, templates, labels) and then taken from the cache.
+func (c *Classifier) LabelEmbeddings(req Request) (*Labels, error) {
+	if err := checkLabels(req.Labels, req.AllowDuplicates); err != nil {
+		return nil, err
+	}
+	templates := req.templates()
+	for _, t := range templates {
+		if _, err := Format(t, "x"); err != nil {
+			return nil, err
+		}
+	}
+	key := cacheKey(c.id, templates, req.Labels)
+	if l, ok := c.labels.get(key); ok {
+		return l, nil
+	}
+	l, err := embedLabels(c.Model, c.Tokenizer, req.Labels, templates)
+	if err != nil {
+		return nil, err
+	}
+	_ = c.labels.put(key, l, true) // a disk-cache failure only costs a recomputation
+	return l, nil
+}
+
+// Classify scores one image (as decoded by preprocess.Load with PipelineOptions, or
+// FromImage) against req's labels.
+func (c *Classifier) Classify(ctx context.Context, img preprocess.RGB, req Request) ([]Result, error) {
+	out, err := c.ClassifyBatch(ctx, []preprocess.RGB{img}, req)
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// ClassifyBatch scores several images against the same labels with one image forward
+// and the cached label embeddings. Batched forwards can differ from one-image forwards in
+// the last float bits (other GEMM shapes); batch 1 is bit-identical to the pipeline.
+func (c *Classifier) ClassifyBatch(ctx context.Context, imgs []preprocess.RGB, req Request) ([][]Result, error) {
+	if len(imgs) == 0 {
+		return nil, nil
+	}
+	labels, err := c.LabelEmbeddings(req)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	px, err := c.pixels(imgs)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	imgEmb, err := c.Model.ImageEmbeds(px)
+	if err != nil {
+		return nil, err
+	}
+	return c.Score(imgEmb, labels, req.TopK)
+}
+
+// Score turns image embeddings (clip.Model.ImageEmbeds) and label embeddings into
+// ranked results per image.
+func (c *Classifier) Score(imageEmbeds clip.Matrix, labels *Labels, topK int) ([][]Result, error) {
+	perImage, _, err := c.Model.Logits(imageEmbeds, labels.Embeds)
+	if err != nil {
+		return nil, err
+	}
+	probs, err := Softmax(perImage)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]Result, probs.Rows)
+	for i := range out {
+		out[i] = rank(labels.Labels, probs.Row(i), topK)
+	}
+	return out, nil
+}
+
+// pixels preprocesses a batch (in parallel) into the model's input.
+func (c *Classifier) pixels(imgs []preprocess.RGB) (clip.Pixels, error) {
+	data, err := c.Processor.PreprocessBatch(imgs)
+	if err != nil {
+		return clip.Pixels{}, err
+	}
+	cfg := c.Processor.Config()
+	w, h := c.Processor.OutputSize(imgs[0].W, imgs[0].H)
+	if !cfg.DoCenterCrop && len(imgs) > 1 {
+		for _, im := range imgs[1:] {
+			if w2, h2 := c.Processor.OutputSize(im.W, im.H); w2 != w || h2 != h {
+				return clip.Pixels{}, fmt.Errorf("images of different sizes cannot be batched without center crop")
+			}
+		}
+	}
+	return clip.Pixels{Data: data, Batch: len(imgs), Channels: 3, Height: h, Width: w}, nil
+}
+
+// ClassifyFiles loads each path as the pipeline's load_image does (EXIF applied) and
+// classifies them in one batch.
+func (c *Classifier) ClassifyFiles(ctx context.Context, paths []string, req Request) ([][]Result, error) {
+	imgs := make([]preprocess.RGB, len(paths))
+	for i, p := range paths {
+		img, err := preprocess.Load(p, preprocess.PipelineOptions)
+		if err != nil {
+			return nil, err
+		}
+		imgs[i] = img
+	}
+	return c.ClassifyBatch(ctx, imgs, req)
+}

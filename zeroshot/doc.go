@@ -1,0 +1,24 @@
+// Package zeroshot is Hugging Face's zero-shot-image-classification pipeline for CLIP in
+// Go, and the manual flow of its tutorial, with what the pipeline lacks: label embeddings
+// computed once and reused across images (in memory, optionally on disk), prompt
+// ensembles, batches of images, and top-k.
+//
+// Pipeline semantics (transformers 4.54, parity-spec §5): each image is loaded as
+// load_image does (EXIF orientation applied, converted to RGB) and preprocessed by the
+// model's CLIPImageProcessor; each label is put into the hypothesis template
+// (default "This is a photo of {}.", Python str.format rules, see Format); all label
+// texts are tokenized together, padded to the longest; the scores are the softmax of
+// logits_per_image over the labels, computed by libtorch as torch does, sorted by score
+// with ties kept in label order. One label scores 1.0. Scores equal the pipeline's
+// float32 values (widened to float64, as Python's .tolist() does).
+//
+// Beyond the pipeline: label embeddings depend only on (model, templates, labels), so a
+// Classifier computes them once per label set and reuses them for every image; N images
+// × K labels costs N image forwards and one text pass. With several templates the label
+// embedding is the prompt ensemble of the CLIP paper: each template's normalized
+// embedding, averaged, normalized again (ImageNet80 holds the paper's 80 templates).
+//
+// Concurrency: a Classifier is safe for concurrent use by many goroutines; model calls
+// run one at a time on the model's worker thread, preprocessing runs in the callers'
+// goroutines. Results are plain values.
+package zeroshot

@@ -1,0 +1,58 @@
+package zeroshot
+
+import (
+	"github.com/zeroshot-clip/zeroshot/clip"
+	"github.com/zeroshot-clip/zeroshot/preprocess"
+	"github.com/zeroshot-clip/zeroshot/tokenize"
+)
+
+// Processor is CLIPProcessor: the image processor and the tokenizer together, for the
+// manual flow of the tutorial:
+//
+//	inputs := processor(text=labels, images=image, return_tensors="pt", padding=True)
+//	outputs := model(**inputs)
+//	probs := outputs.logits_per_image.softmax(dim=1)
+//
+// which in Go is Process → clip.Model.Forward → Softmax(out.LogitsPerImage).
+type Processor struct {
+	Image     *preprocess.Processor
+	Tokenizer *tokenize.Tokenizer
+}
+
+// LoadProcessor reads preprocessor_config.json and the tokenizer files of a model
+// directory, as AutoProcessor.from_pretrained does.
+func LoadProcessor(dir string) (*Processor, error) {
+	img, err := loadProcessor(dir)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := tokenize.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Processor{Image: img, Tokenizer: tok}, nil
+}
+
+// Process preprocesses images (decoded as the manual flow does: preprocess.Load with
+// ManualOptions, no EXIF transpose) and tokenizes texts with the given options
+// (the zero value is padding=True).
+func (p *Processor) Process(images []preprocess.RGB, texts []string, opt tokenize.Options) (clip.Pixels, clip.Tokens, error) {
+	var px clip.Pixels
+	if len(images) > 0 {
+		data, err := p.Image.PreprocessBatch(images)
+		if err != nil {
+			return px, clip.Tokens{}, err
+		}
+		w, h := p.Image.OutputSize(images[0].W, images[0].H)
+		px = clip.Pixels{Data: data, Batch: len(images), Channels: 3, Height: h, Width: w}
+	}
+	var tok clip.Tokens
+	if len(texts) > 0 {
+		b, err := p.Tokenizer.EncodeBatch(texts, opt)
+		if err != nil {
+			return px, tok, err
+		}
+		tok = tokens(b)
+	}
+	return px, tok, nil
+}
