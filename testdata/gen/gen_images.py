@@ -6,8 +6,9 @@ Writes testdata/images/ (deterministically; run twice and `diff -r`):
                        (re-encoded small) and made edge cases (every format/mode the Go
                        loader supports, EXIF orientations, tiny/huge/odd sizes, bad files)
   crops/<name>.<flow>.png
-                       HF's uint8 224x224 centre crop (after resize), for debugging;
-                       "pipeline" crops only where they differ from "manual"
+                       with ZEROSHOT_FIXTURE_CROPS=1 only (git-ignored): HF's uint8 centre
+                       crop, for debugging a mismatch; "pipeline" crops only where they
+                       differ from "manual"
   golden/<name>.<flow>.npy
                        float32 pixel_values [1,3,224,224] from HF, for a handful of images
   index.json           meta() + per file: Pillow's format/mode/size, sha256 of the file,
@@ -49,6 +50,9 @@ from transformers.image_utils import load_image  # noqa: E402
 OUT = os.path.join(TESTDATA, "images")
 FILES = os.path.join(OUT, "files")
 CROPS = os.path.join(OUT, "crops")
+# The crops (3.9 MB) only help to debug a mismatch (the tests check sha256 digests), so they
+# are written, and kept out of git, only when asked for: ZEROSHOT_FIXTURE_CROPS=1.
+WRITE_CROPS = os.environ.get("ZEROSHOT_FIXTURE_CROPS") == "1"
 GOLDEN = os.path.join(OUT, "golden")
 SKDATA = os.path.join(os.path.dirname(skimage.__file__), "data")
 
@@ -414,7 +418,7 @@ def main():
             if crop is None:
                 continue
             crops[flow] = crop
-            if flow == "manual" or not np.array_equal(crop, crops.get("manual")):
+            if WRITE_CROPS and (flow == "manual" or not np.array_equal(crop, crops.get("manual"))):
                 cp = f"crops/{name}.{flow}.png"
                 Image.fromarray(crop).save(os.path.join(OUT, cp), "PNG", optimize=True)
                 facts["crop_png"] = cp
