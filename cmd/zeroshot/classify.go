@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/zeroshot-clip/zeroshot/zeroshot"
+)
+
+func init() {
+	register("classify", "score images (files, directories, globs) against free-text labels", runClassify)
+}
+
+// Exit status of a run in which some images could not be read: each was reported on
+// stderr (and as an error record), every other image's result was written.
+const exitFilesFailed = 3
+
+// filesFailedError ends such a run. ExitCode gives the status for main.
+type filesFailedError struct{ failed, total int }
+
+func (e filesFailedError) Error() string {
+	return fmt.Sprintf("%d of %d images could not be read (reported above; the others' results are complete)", e.failed, e.total)
+}
+
+func (e filesFailedError) ExitCode() int { return exitFilesFailed }
+
+// interruptContext is a run's context, cancelled by SIGINT or SIGTERM.
+var interruptContext = func() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+}
+
+const classifySynopsis = `classify [flags] IMAGE|DIR|GLOB... (--labels a,b,c | --labels-file FILE)
+
+Scores each image against the labels as Hugging Face's
+pipeline("zero-shot-image-classification") does: same labels, same order, same scores.
+Flags may come before or after the images.
+
+Images: a file is read whatever its extension; a DIR is walked recursively for
+.jpg .jpeg .png .gif .webp .bmp .tif .tiff files (any case; hidden names skipped), in
+sorted path order; a GLOB (quoted, e.g. 'photos/*.jpg') is expanded the same way. The
+list keeps the order of the arguments. Label embeddings are computed once per run and
+the images classified --batch-size at a time; an image that cannot be read is skipped,
+reported on stderr and in the output, and the run goes on.
+
+Output (stdout, or --output FILE):
+  table  one image: "score  label" rows; several: each path, then its rows
+  json   the pipeline's JSON: one IMAGE argument → [{"score":…,"label":…},…];
+         otherwise a list of such lists in image order, null for an image that failed
+  jsonl  one line per image: {"image":PATH,"results":[{"score":…,"label":…},…]}
+         or {"image":PATH,"error":"…"}; PATH as listed (DIR joined with the file's path)
+  Default: table for one IMAGE on stdout, jsonl otherwise.
+
+--output FILE writes FILE.partial (JSONL records, appended and flushed per batch) and
+renames it to FILE (rendered in --format) when every image is done. If FILE.partial
+exists (an interrupted run), rerunning the same command resumes it: a torn last line is
+dropped, its whole batches are kept and the rest is classified, which gives the same
+FILE as an uninterrupted run. If FILE exists, the run says so and does nothing, unless
+--force. Use one --output per shard.
+
+Labels file: one label per line, spaces around it trimmed; blank lines and lines
+starting with # are skipped. --labels splits on commas (use a file for labels with
+commas). Duplicate, empty or over-long labels (77 tokens with the template) and
+templates without exactly one {} are errors.
+
+Exit status: 0 done (or FILE already complete); 1 an error (model, I/O, interrupted);
+2 bad usage or input (flags, labels, templates, missing image arguments);
+3 some images could not be read (the others' results are complete).`
+
+// classifyFlags are classify's flags.
+type classifyFlags struct {
+	model      modelFlags
+	labels     labelSource
+	format     string
+	batchSize  int
+	labelCache string
+	output     string
+	force      bool
+	progress   string
+	shard      string
+	shards     int
+}
+
+func (f *classifyFlags) register(fs *flag.FlagSet) {
+	f.model.register(fs)
+	fs.StringVar(&f.labels.labels, "labels", "", "comma-separated candidate labels, e.g. cat,dog,fox")
+	fs.StringVar(&f.labels.labelsFile, "labels-file", "", "file of candidate labels, one per line (blank lines and # comments skipped)")
+	fs.StringVar(&f.labels.template, "template", "", `hypothesis template with one {} for the label (default "`+zeroshot.DefaultTemplate+`")`)
+	fs.StringVar(&f.labels.templates, "templates", "", "prompt ensemble: imagenet80 or simple7 (the CLIP paper's), or a file of templates, one per line; each label's embedding is the normalized mean over the templates")
+	fs.BoolVar(&f.labels.allowDuplicates, "allow-duplicates", false, "accept the same label twice, as the pipeline does (each gets its own score)")
+	fs.IntVar(&f.labels.topK, "top-k", 0, "keep the K best labels per image (0: all, as the pipeline)")
+	fs.StringVar(&f.format, "format", "", "table, json or jsonl (default: table for one IMAGE on stdout, else jsonl)")
+	fs.IntVar(&f.batchSize, "batch-size", 8, "images per model forward; 1 gives the pipeline's scores bit for bit, larger batches may differ in the last float bits")
+	fs.StringVar(&f.labelCache, "label-cache", "", "directory keeping label embeddings on disk, one file per (model, templates, labels), reused by later runs")
+	fs.StringVar(&f.output, "output", "", "write to FILE (via FILE.partial, resumable) instead of stdout")
+	fs.BoolVar(&f.force, "force", false, "with --output: redo the run even if FILE (or FILE.partial) exists")
+	fs.StringVar(&f.progress, "progress", progressAuto, "auto (a bar if stderr is a terminal, else a line every 10 s; none for one image), bar, plain or off")
+	fs.StringVar(&f.shard, "shard", "", shardHelp)
+	fs.IntVar(&f.shards, "shards", 0, "with --shard auto: the number of shards N (default ZEROSHOT_SHARDS, or Slurm's array size)")
+}
+
+// check validates the flags that need no file or model.
+func (f *classifyFlags) check() (zeroshot.Request, shard, error) {
+	switch f.format {
+	case "", formatTable, formatJSON, formatJSONL:
+	default:
+		return zeroshot.Request{}, shard{}, fmt.Errorf("--format %q: want table, json or jsonl", f.format)
+	}
+	switch f.progress {
+	case progressAuto, progressBar, progressPlain, progressOff:
+	default:
+		return zeroshot.Request{}, shard{}, fmt.Errorf("--progress %q: want auto, bar, plain or off", f.progress)
+	}
+	if f.batchSize < 1 {
+		return zeroshot.Request{}, shard{}, fmt.Errorf("--batch-size %d: want 1 or more", f.batchSize)
+	}
+	if f.force && f.output == "" {
+		return zeroshot.Request{}, shard{}, fmt.Errorf("--force goes with --output")
+	}
+	sh, err := parseShard(f.shard, f.shards, os.Getenv)
+	if err != nil {
+		return zeroshot.Request{}, shard{}, err
+	}
+	req, err := f.labels.request()
+	if err != nil {
+		return zeroshot.Request{}, shard{}, err
+	}
+	if _, err := f.model.clipOptions(); err != nil {
+		return zeroshot.Request{}, shard{}, err
+	}
+	return req, sh, nil
+}
+
+func runClassify(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("classify", classifySynopsis, stderr)
+	var f classifyFlags
+	f.register(fs)
+	inputs, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	req, sh, err := f.check()
+	if err != nil {
+		return exitUsage{err}
+	}
+	if len(inputs) == 0 {
+		return exitUsage{errors.New("no images: give IMAGE, DIR or GLOB arguments")}
+	}
+	all, err := zeroshot.FindImages(inputs...)
+	if err != nil {
+		return exitUsage{err}
+	}
+	images := sh.apply(all)
+	single := len(inputs) == 1 && sh.n == 0 && isFile(inputs[0])
+	format := f.format
+	if format == "" {
+		format = formatJSONL
+		if single && f.output == "" {
+			format = formatTable
+		}
+	}
+	r := &classifyRun{flags: &f, req: req, images: images, single: single, format: format, stdout: stdout, stderr: stderr}
+	if sh.n > 0 {
+		fmt.Fprintf(stderr, "zeroshot classify: shard %s: %d of %d images\n", sh, len(images), len(all))
+	}
+	return r.run()
+}
+
+func isFile(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.IsDir()
+}

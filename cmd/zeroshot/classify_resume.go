@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/zeroshot-clip/zeroshot/zeroshot"
+)
+
+// outputFile is --output FILE. Records (JSONL, whatever --format) are appended to
+// FILE.partial, one write per batch; finish turns the partial into FILE (a rename for
+// jsonl, a rendering otherwise) only when every image is done. A FILE.partial left by an
+// interrupted run is resumed (see resume).
+type outputFile struct {
+	path, partial string
+	f             *os.File     // FILE.partial, once opened
+	valid         int64        // the size of its records that are kept
+	recs          []partialRec // its records, in file order
+}
+
+// partialRec is one record of FILE.partial: its image, where its line ends, and whether
+// it is an error record.
+type partialRec struct {
+	image  string
+	end    int64
+	failed bool
+}
+
+// openOutput prepares FILE for images and req. complete reports that FILE already
+// exists (and force is off): there is nothing to do. With force, FILE.partial is
+// ignored and overwritten, and FILE replaced when the run completes.
+func openOutput(path string, force bool, images []string, req zeroshot.Request) (o *outputFile, complete bool, err error) {
+	o = &outputFile{path: path, partial: path + ".partial"}
+	if force {
+		return o, false, nil // FILE.partial is truncated at the first write, FILE replaced at the end
+	}
+	if _, err := os.Stat(path); err == nil {
+		return nil, true, nil
+	}
+	if err := o.readPartial(images, req); err != nil {
+		return nil, false, err
+	}
+	return o, false, nil
+}
+
+// resume returns the images left to do and how many of the kept records are errors.
+// When FILE.partial holds the first images of the list in order (what an interrupted
+// run of the same command leaves), only its whole batches of batch images are kept and
+// the run goes on at the next batch boundary, so that every image is classified in the
+// same batch as in an uninterrupted run and the final file is the same, bit for bit.
+// Otherwise every image it holds is skipped.
+func (o *outputFile) resume(images []string, batch int) (todo []string, failed int) {
+	prefix := len(o.recs) <= len(images)
+	for i := 0; prefix && i < len(o.recs); i++ {
+		prefix = o.recs[i].image == images[i]
+	}
+	if prefix {
+		o.recs = o.recs[:len(o.recs)/batch*batch]
+		todo = images[len(o.recs):]
+	} else {
+		done := map[string]bool{}
+		for _, r := range o.recs {
+			done[r.image] = true
+		}
+		for _, p := range images {
+			if !done[p] {
+				todo = append(todo, p)
+			}
+		}
+	}
+	o.valid = 0
+	if n := len(o.recs); n > 0 {
+		o.valid = o.recs[n-1].end
+	}
+	for _, r := range o.recs {
+		if r.failed {
+			failed++
+		}
+	}
+	return todo, failed
+}
+
+// readPartial loads the records of FILE.partial, dropping a torn or damaged last line.
+// Records that do not belong to this run (another image list, other labels or --top-k)
+// are an error: resuming would mix two runs.
+func (o *outputFile) readPartial(images []string, req zeroshot.Request) error {
+	f, err := os.Open(o.partial)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	check := newRecordCheck(images, req)
+	const redo = "remove it or pass --force to start over, or rerun with the arguments that wrote it"
+	r := bufio.NewReader(f)
+	var end int64
+	for n := 1; ; n++ {
+		line, err := r.ReadBytes('\n')
+		if err == io.EOF {
+			return nil // "" or a torn last line (no newline), dropped
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", o.partial, err)
+		}
+		var rec record
+		if err := json.Unmarshal(line, &rec); err != nil || rec.Image == "" {
+			if _, err := r.Peek(1); err == io.EOF {
+				return nil // a damaged last line: the write it came from was cut
+			}
+			return fmt.Errorf("%s line %d is not a record; %s", o.partial, n, redo)
+		}
+		if err := check.record(rec); err != nil {
+			return fmt.Errorf("%s line %d: %w; %s", o.partial, n, err, redo)
+		}
+		end += int64(len(line))
+		o.recs = append(o.recs, partialRec{image: rec.Image, end: end, failed: rec.Error != ""})
+	}
+}
+
+// recordCheck tells whether a record can belong to a run over images with req.
+type recordCheck struct {
+	images, labels, seen map[string]bool
+	want                 int // results per image
+}
+
+func newRecordCheck(images []string, req zeroshot.Request) *recordCheck {
+	c := &recordCheck{images: map[string]bool{}, labels: map[string]bool{}, seen: map[string]bool{}, want: len(req.Labels)}
+	for _, p := range images {
+		c.images[p] = true
+	}
+	for _, l := range req.Labels {
+		c.labels[l] = true
+	}
+	if req.TopK > 0 {
+		c.want = min(c.want, req.TopK)
+	}
+	return c
+}
+
+func (c *recordCheck) record(rec record) error {
+	switch {
+	case !c.images[rec.Image]:
+		return fmt.Errorf("image %s is not among this run's images", rec.Image)
+	case c.seen[rec.Image]:
+		return fmt.Errorf("image %s is there twice", rec.Image)
+	}
+	c.seen[rec.Image] = true
+	if rec.Error != "" {
+		return nil
+	}
+	ok := len(rec.Results) == c.want
+	for _, res := range rec.Results {
+		ok = ok && c.labels[res.Label]
+	}
+	if !ok {
+		return fmt.Errorf("the results of %s are for other labels or --top-k", rec.Image)
+	}
+	return nil
+}
+
+// open opens FILE.partial for appending after the kept records (dropping a torn last
+// line and any records resume gave up). It is called at the first write, so a run that
+// fails before classifying anything (labels, model) leaves no file behind.
+func (o *outputFile) open() error {
+	if o.f != nil {
+		return nil
+	}
+	f, err := os.OpenFile(o.partial, os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := f.Truncate(o.valid); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", o.partial, err)
+	}
+	if _, err := f.Seek(o.valid, io.SeekStart); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", o.partial, err)
+	}
+	o.f = f
+	return nil
+}
+
+// write appends one batch of records to FILE.partial in one write.
+func (o *outputFile) write(recs []record) error {
+	if err := o.open(); err != nil {
+		return err
+	}
+	if err := (jsonlSink{}).write(o.f, recs); err != nil {
+		return fmt.Errorf("write %s: %w", o.partial, err)
+	}
+	return nil
+}
+
+// close closes FILE.partial, leaving it for a later resume.
+func (o *outputFile) close() error {
+	if o.f == nil {
+		return nil
+	}
+	return o.f.Close()
+}
+
+// finish completes FILE from FILE.partial in format.
+func (o *outputFile) finish(format string, single bool) error {
+	if err := o.open(); err != nil { // nothing written yet (e.g. an empty shard): an empty file
+		return err
+	}
+	if err := o.f.Sync(); err != nil {
+		o.f.Close()
+		return fmt.Errorf("write %s: %w", o.partial, err)
+	}
+	err := o.f.Close()
+	o.f = nil
+	if err != nil {
+		return fmt.Errorf("write %s: %w", o.partial, err)
+	}
+	if format == formatJSONL {
+		return os.Rename(o.partial, o.path)
+	}
+	err = writeAtomic(o.path, func(w *os.File) error { return renderPartial(o.partial, w, newSink(format, single)) })
+	if err != nil {
+		return err
+	}
+	return os.Remove(o.partial)
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type result struct {
+	Score float64 `json:"score"`
+	Label string  `json:"label"`
+}
+
+// The example prints what Hugging Face's pipeline gives for examples/chelsea.png
+// (testdata/pipeline/chelsea.png is the same file), on both fixture models.
+func TestPipelineExample(t *testing.T) {
+	for _, model := range []string{"tiny-l14", "odd"} {
+		t.Run(model, func(t *testing.T) {
+			var out bytes.Buffer
+			err := run([]string{"--model", filepath.Join("..", "..", "testdata", "models", model),
+				"--image", filepath.Join("..", "chelsea.png")}, &out, io.Discard)
+			require.NoError(t, err)
+			var got []result
+			require.NoError(t, json.Unmarshal(out.Bytes(), &got))
+			want := golden(t, model, "chelsea.png", "cat,dog,fox,owl")
+			require.Len(t, got, len(want))
+			var maxDiff float64
+			for i := range want {
+				assert.Equal(t, want[i].Label, got[i].Label)
+				maxDiff = math.Max(maxDiff, math.Abs(want[i].Score-got[i].Score))
+			}
+			t.Logf("%s: max |Δ| %.3g vs the pipeline", model, maxDiff)
+			assert.LessOrEqual(t, maxDiff, 1e-5)
+		})
+	}
+}
+
+func TestPipelineExampleBadInput(t *testing.T) {
+	model := filepath.Join("..", "..", "testdata", "models", "tiny-l14")
+	for _, args := range [][]string{
+		{"--model", model, "--image", "nope.png"},
+		{"--model", model, "--image", filepath.Join("..", "chelsea.png"), "--labels", "a,a"},
+		{"--model", "no/such-dir-or-id", "--image", filepath.Join("..", "chelsea.png"), "--labels", "a"},
+	} {
+		t.Setenv("HF_HUB_OFFLINE", "1")
+		assert.Error(t, run(args, io.Discard, io.Discard), "%v", args)
+	}
+}
+
+// golden returns the pipeline's output for image and labels from testdata/pipeline.
+func golden(t *testing.T, model, image, labels string) []result {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "pipeline", model+".json"))
+	require.NoError(t, err)
+	var g struct {
+		Cases []struct {
+			Image    string   `json:"image"`
+			Labels   []string `json:"labels"`
+			Pipeline []result `json:"pipeline"`
+		} `json:"cases"`
+	}
+	require.NoError(t, json.Unmarshal(b, &g))
+	for _, c := range g.Cases {
+		if c.Image == image && strings.Join(c.Labels, ",") == labels {
+			return c.Pipeline
+		}
+	}
+	t.Fatalf("no golden case for %s %s", image, labels)
+	return nil
+}

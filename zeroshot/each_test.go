@@ -1,0 +1,82 @@
+package zeroshot
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/zeroshot-clip/zeroshot/preprocess"
+)
+
+func imageFile(name string) string { return filepath.Join("..", "testdata", "images", "files", name) }
+
+// Good files get the results of classifying them alone; bad ones are skipped with an
+// *ImageError naming them; nothing is lost or reordered across batches.
+func TestClassifyEach(t *testing.T) {
+	paths := []string{imageFile("photo_chelsea.jpg"), imageFile("bad_truncated.png"), imageFile("png_rgb.png"),
+		imageFile("bad_random.bin"), imageFile("jpeg_exif_6.jpg"), imageFile("gif_p.gif"), imageFile("bad_empty.jpg")}
+	bad := map[int]bool{1: true, 3: true, 6: true}
+	req := Request{Labels: []string{"cat", "dog", "fox", "owl"}, TopK: 3}
+	for _, name := range fixtureModels {
+		c := openFixture(t, name)
+		for _, bs := range []int{1, 2, 8} {
+			var got []FileResult
+			calls := 0
+			err := c.ClassifyEach(context.Background(), paths, req, EachOptions{BatchSize: bs, Decoders: 2},
+				func(b []FileResult) error { calls++; got = append(got, b...); return nil })
+			require.NoError(t, err)
+			assert.Equal(t, (len(paths)+bs-1)/bs, calls, "batches")
+			require.Len(t, got, len(paths))
+			for i, r := range got {
+				assert.Equal(t, paths[i], r.Path)
+				if bad[i] {
+					var ie *preprocess.ImageError
+					require.True(t, errors.As(r.Err, &ie), "%s: %v", r.Path, r.Err)
+					assert.Contains(t, r.Err.Error(), filepath.Base(paths[i]))
+					assert.Nil(t, r.Results)
+					continue
+				}
+				require.NoError(t, r.Err)
+				want, err := c.ClassifyFiles(context.Background(), paths[i:i+1], req)
+				require.NoError(t, err)
+				require.Len(t, r.Results, 3)
+				for k := range want[0] {
+					assert.Equal(t, want[0][k].Label, r.Results[k].Label)
+					if bs == 1 {
+						assert.Equal(t, want[0][k].Score, r.Results[k].Score, "batch 1 is bit-identical")
+					} else {
+						assert.InDelta(t, want[0][k].Score, r.Results[k].Score, 1e-6)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestClassifyEachStops(t *testing.T) {
+	c := openFixture(t, "tiny-l14")
+	paths := []string{imageFile("png_rgb.png"), imageFile("gif_p.gif"), imageFile("png_la.png")}
+	ok := Request{Labels: []string{"a", "b"}}
+	called := 0
+	count := func([]FileResult) error { called++; return nil }
+
+	err := c.ClassifyEach(context.Background(), paths, Request{Labels: []string{"a", "a"}}, EachOptions{}, count)
+	var le *LabelError
+	assert.True(t, errors.As(err, &le), "bad labels: %v", err)
+	assert.Zero(t, called, "no file is read for bad labels")
+
+	stop := errors.New("stop")
+	err = c.ClassifyEach(context.Background(), paths, ok, EachOptions{BatchSize: 1},
+		func([]FileResult) error { called++; return stop })
+	assert.ErrorIs(t, err, stop)
+	assert.Equal(t, 1, called)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err = c.ClassifyEach(ctx, paths, ok, EachOptions{BatchSize: 1}, count)
+	assert.ErrorIs(t, err, context.Canceled)
+}
