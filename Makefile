@@ -28,6 +28,9 @@ test-plain: ## the plain-Go packages with the committed go.mod and no libtorch
 build: libtorch ## build bin/zeroshot
 	$(GO_TORCH) build -ldflags "$(LDFLAGS)" -o bin/zeroshot ./cmd/zeroshot
 
+run: build ## classify examples/chelsea.png as cat/dog/fox/owl (default model: fetched once, 1.7 GB; or MODEL=dir)
+	bin/zeroshot classify examples/chelsea.png --labels cat,dog,fox,owl $(if $(MODEL),--model $(MODEL))
+
 oracle: $(ORACLE_DIR)/.complete ## the Python reference environment (torch 2.1.0 + transformers)
 $(ORACLE_DIR)/.complete: requirements-oracle.txt
 	@echo "oracle: creating $(ORACLE_DIR)"
@@ -49,5 +52,31 @@ parity-full: libtorch ## Go vs transformers on the full-size ViT-L/14 (built if 
 	@test -f $(FULL_DIR)/.complete || $(MAKE) fixtures-full
 	ZEROSHOT_FULL_MODEL=$(FULL_DIR) $(GO_TORCH) test -count=1 -timeout 60m -run '^TestFullModelParity$$' -v ./clip/
 
+.PHONY: bench
+bench: libtorch oracle ## Go vs transformers side by side (BENCH_QUICK=1: ~3 min) -> bench/REPORT.md, bench/report.json
+	@test -f $(FULL_DIR)/.complete || $(MAKE) fixtures-full
+	FULL_DIR=$(FULL_DIR) bench/run.sh
+
 clean: ## remove build outputs in the clone (the cache in $(CACHE_DIR) stays)
 	rm -rf bin build
+
+# Fuzz targets, each run for FUZZTIME in turn (CI: FUZZTIME=5s). Seed corpora are
+# committed in each package's testdata/fuzz/<Target>/ (serve/internal/fuzzseeds writes them);
+# a crasher the fuzzer finds is written there too: commit it with the fix.
+FUZZTIME ?= 10s
+FUZZ_TARGETS := \
+	./preprocess:FuzzDecode \
+	./preprocess:FuzzParseConfig \
+	./tokenize:FuzzEncode \
+	./clip:FuzzSafetensors \
+	./clip:FuzzParseConfig \
+	./serve:FuzzDecodeRequest \
+	./serve:FuzzHandler
+
+.PHONY: fuzz
+fuzz: libtorch ## run every fuzz target for FUZZTIME (default 10s) in turn
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz: $$pkg $$name for $(FUZZTIME)"; \
+		$(GO_TORCH) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME); \
+	done

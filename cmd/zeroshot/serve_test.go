@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// startServe runs `zeroshot serve args...` in-process; stop ends it as SIGTERM would
+// and returns its exit status and stderr.
+func startServe(t *testing.T, args ...string) (addr string, stop func() (int, string)) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	listening := make(chan string, 1)
+	oldCtx, oldListening := serveContext, serveListening
+	serveContext = func() (context.Context, context.CancelFunc) { return ctx, cancel }
+	serveListening = func(a string) { listening <- a }
+	t.Cleanup(func() { serveContext, serveListening = oldCtx, oldListening })
+	var stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() { done <- run(append([]string{"serve"}, args...), io.Discard, &stderr) }()
+	select {
+	case addr = <-listening:
+	case code := <-done:
+		t.Fatalf("serve exited with %d before listening: %s", code, stderr.String())
+	case <-time.After(60 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	return addr, func() (int, string) {
+		cancel()
+		select {
+		case code := <-done:
+			return code, stderr.String()
+		case <-time.After(60 * time.Second):
+			t.Fatal("serve did not stop")
+			return -1, ""
+		}
+	}
+}
+
+func TestServeCommand(t *testing.T) {
+	model := filepath.Join("..", "..", "testdata", "models", "tiny-l14")
+	addr, stop := startServe(t, "--model", model, "--addr", "127.0.0.1:0", "--max-batch", "4", "--threads", "1")
+	img, err := os.ReadFile(filepath.Join("..", "..", "testdata", "pipeline", "chelsea.png"))
+	require.NoError(t, err)
+	body, _ := json.Marshal(map[string]any{"inputs": base64.StdEncoding.EncodeToString(img),
+		"parameters": map[string]any{"candidate_labels": []string{"cat", "dog"}}})
+	resp, err := http.Post("http://"+addr+"/v1/zero-shot-image-classification", "application/json", bytes.NewReader(body))
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode, string(b))
+	var res []struct {
+		Score float64 `json:"score"`
+		Label string  `json:"label"`
+	}
+	require.NoError(t, json.Unmarshal(b, &res))
+	require.Len(t, res, 2)
+	assert.InDelta(t, 1, res[0].Score+res[1].Score, 1e-6)
+	code, stderr := stop()
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "shut down cleanly")
+}
+
+func TestServeCommandBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--max-batch", "0"},
+		{"--max-queue", "-1"},
+		{"--dtype", "int3"},
+		{"--device", "tpu"},
+		{"extra"},
+	} {
+		var stderr bytes.Buffer
+		code := run(append([]string{"serve"}, args...), io.Discard, &stderr)
+		assert.Equal(t, 2, code, "%v: %s", args, stderr.String())
+		assert.True(t, strings.Contains(stderr.String(), "zeroshot serve:"), stderr.String())
+	}
+}

@@ -1,0 +1,68 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/zeroshot-clip/zeroshot/clip"
+	"github.com/zeroshot-clip/zeroshot/preprocess"
+	"github.com/zeroshot-clip/zeroshot/zeroshot"
+)
+
+// The parts of one classification, and the whole over HTTP (loopback, one client).
+func BenchmarkParts(b *testing.B) {
+	c := openClassifier(b, "tiny-l14")
+	img := readFile(b, "testdata", "pipeline", "chelsea.png")
+	req := zeroshot.Request{Labels: []string{"cat", "dog", "fox", "owl"}}
+	labels, err := c.LabelEmbeddings(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pv, err := c.Processor.PreprocessData(img, preprocess.PipelineOptions)
+	if err != nil {
+		b.Fatal(err)
+	}
+	px := clip.Pixels{Data: pv, Batch: 1, Channels: 3, Height: 224, Width: 224}
+	emb, err := c.Model.ImageEmbeds(px)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("decode+preprocess", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			c.Processor.PreprocessData(img, preprocess.PipelineOptions)
+		}
+	})
+	b.Run("image-forward", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			c.Model.ImageEmbeds(px)
+		}
+	})
+	b.Run("image-forward-batch8", func(b *testing.B) {
+		px8 := clip.Pixels{Batch: 8, Channels: 3, Height: 224, Width: 224}
+		for j := 0; j < 8; j++ {
+			px8.Data = append(px8.Data, pv...)
+		}
+		for i := 0; i < b.N; i++ {
+			c.Model.ImageEmbeds(px8)
+		}
+	})
+	b.Run("score", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			c.Score(emb, labels, 0)
+		}
+	})
+	b.Run("http", func(b *testing.B) {
+		_, hs := newTestServer(b, c, Options{})
+		body := classifyBody(img, req.Labels, "")
+		for i := 0; i < b.N; i++ {
+			resp, err := http.Post(hs.URL+"/v1/zero-shot-image-classification", "application/json", bytes.NewReader(body))
+			if err != nil || resp.StatusCode != 200 {
+				b.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+	})
+	_ = context.Background
+}

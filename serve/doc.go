@@ -1,0 +1,73 @@
+// Package serve is an HTTP server for zero-shot image classification and CLIP
+// embeddings over one zeroshot.Classifier (the `zeroshot serve` command).
+//
+// # API
+//
+//	POST /v1/zero-shot-image-classification
+//
+// takes the Hugging Face Inference API's request for the task,
+//
+//	{"inputs": "<base64 image>", "parameters": {"candidate_labels": ["cat", "dog"],
+//	 "hypothesis_template": "This is a photo of {}.", "top_k": 2}}
+//
+// (top_k is an extension; "inputs" may be a data: URL; URLs are refused, nothing is
+// fetched), or a multipart/form-data upload (file part "image"; fields
+// candidate_labels, repeated or comma-separated, hypothesis_template, top_k), or the
+// image itself as the body (image/*, application/octet-stream) with the parameters in
+// the query string. It answers as the pipeline does: [{"score": 0.98, "label": "cat"},
+// …], sorted by score, with the pipeline's numbers.
+//
+//	POST /v1/embeddings
+//
+// takes {"images": ["<base64>", …], "texts": ["…", …]} (or multipart: file parts
+// "image", fields "text") and answers {"model", "dim", "image_embeds": [[…]],
+// "text_embeds": [[…]]}: the model's L2-normalized image_embeds / text_embeds (texts
+// are embedded as they are, no template).
+//
+//	GET /healthz   200 while the process serves
+//	GET /readyz    200 while it takes work, 503 while it drains for shutdown
+//	GET /metrics   Prometheus text format: zeroshot_http_requests_total{endpoint,code},
+//	               zeroshot_http_request_duration_seconds (histogram), zeroshot_batch_size
+//	               (histogram), zeroshot_batch_forward_seconds, zeroshot_queue_wait_seconds,
+//	               zeroshot_queue_depth, zeroshot_queue_capacity, zeroshot_rejected_total{reason},
+//	               process_resident_memory_bytes, …
+//
+// Errors are JSON, {"error": "…"}, as the Inference API's: 400 for a bad request
+// (JSON, base64, labels: none, empty, duplicated, over the model's 77 tokens, too
+// many; templates), 404/405 for a wrong path or method, 413 for a body over
+// MaxBodyBytes or an image over MaxPixels (a decompression bomb, refused from its
+// header), 415 for an unknown Content-Type, 422 for an image that does not decode
+// (corrupt, truncated, not an image), 503 with Retry-After when the queue is full or
+// the server is shutting down, 504 when a request's Timeout passes first, 500 for a
+// model failure.
+//
+// # Batching, queue, memory
+//
+// A request is first admitted if the queue has room (MaxQueue images admitted and not
+// yet in a forward; otherwise 503 at once, before its body is even read, so shedding
+// costs little), then read (bounded by MaxBodyBytes) and parsed, its label embeddings
+// are taken from the Classifier's LRU cache
+// (computed once per label set and template, concurrent requests for a new set share
+// one computation), its image is decoded and preprocessed (Decoders at a time, in the
+// request's goroutine), and it is queued. One batcher goroutine takes what is queued,
+// up to MaxBatch images (waiting up to BatchWindow only while other admitted images
+// are still decoding, so a lone client never waits), and runs one ImageEmbeds forward
+// for them on the model's worker thread; each request is then scored against its label
+// embeddings (Classifier.Score: batch-1 logits and softmax, the pipeline's ops).
+//
+// Memory is bounded: bodies by MaxBodyBytes, decoded images by MaxPixels × Decoders,
+// queued pixel_values by MaxQueue, label embeddings by the Classifier's LabelCacheSize
+// × MaxLabels × projection_dim floats. The model frees every tensor of a call before it
+// returns (see clip), so a long-running server neither leaks C memory nor depends on
+// the Go GC for it.
+//
+// Numbers: a batched image forward can differ from a one-image forward in the last
+// float bits (other GEMM shapes), so under concurrent load scores may differ from the
+// pipeline's by ~1e-7; with MaxBatch 1 every answer is bit-identical to the pipeline's.
+//
+// # Concurrency and shutdown
+//
+// A Server is safe for concurrent use. Serve shuts down gracefully when its context
+// ends (SIGINT/SIGTERM in the command): /readyz turns 503, the listener closes,
+// requests in flight finish, queued images are still run, then the batcher stops.
+package serve

@@ -1,0 +1,106 @@
+package serve
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/zeroshot-clip/zeroshot/preprocess"
+	"github.com/zeroshot-clip/zeroshot/tokenize"
+	"github.com/zeroshot-clip/zeroshot/zeroshot"
+)
+
+// Errors the queue answers with.
+var (
+	// ErrOverloaded: the queue is full (HTTP 503 with Retry-After).
+	ErrOverloaded = errors.New("server overloaded: the request queue is full, retry later")
+	// ErrShuttingDown: the server is draining for shutdown (HTTP 503 with Retry-After).
+	ErrShuttingDown = errors.New("server shutting down")
+)
+
+func isBodyLimit(err error) bool {
+	var mb *http.MaxBytesError
+	return errors.As(err, &mb)
+}
+
+// status maps an error to the HTTP status the server answers with.
+func status(err error) int {
+	var (
+		re *RequestError
+		le *zeroshot.LabelError
+		te *zeroshot.TemplateError
+		ie *preprocess.ImageError
+		tl *tokenize.TooLongError
+		mb *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &re):
+		if re.Status != 0 {
+			return re.Status
+		}
+		return http.StatusBadRequest
+	case errors.As(err, &mb):
+		return http.StatusRequestEntityTooLarge
+	case errors.As(err, &le), errors.As(err, &te), errors.As(err, &tl):
+		return http.StatusBadRequest
+	case errors.As(err, &ie):
+		switch ie.Kind {
+		case preprocess.KindTooLarge:
+			return http.StatusRequestEntityTooLarge
+		case preprocess.KindEmpty:
+			return http.StatusBadRequest
+		}
+		return http.StatusUnprocessableEntity
+	case errors.Is(err, ErrOverloaded), errors.Is(err, ErrShuttingDown):
+		return http.StatusServiceUnavailable
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusGatewayTimeout
+	case errors.Is(err, context.Canceled):
+		return 499 // the client went away (nginx's code); nobody reads it
+	}
+	return http.StatusInternalServerError
+}
+
+// message is what the error body says: the error itself for the client's mistakes,
+// a fixed text for a timeout, and the error for the rest (it names no secrets: the
+// server's errors are about the model and inputs).
+func message(err error, code int) string {
+	switch code {
+	case http.StatusGatewayTimeout:
+		return "request timed out before the model answered"
+	case http.StatusRequestEntityTooLarge:
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			return "request body over " + strconv.FormatInt(mb.Limit, 10) + " bytes"
+		}
+	}
+	return err.Error()
+}
+
+// errorBody is the Inference API's error shape.
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, err error) int {
+	code := status(err)
+	if code == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
+	writeJSON(w, code, errorBody{Error: message(err, code)})
+	return code
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		code = http.StatusInternalServerError
+		b = []byte(`{"error":"cannot encode the response"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(code)
+	w.Write(append(b, '\n'))
+}

@@ -1,0 +1,554 @@
+package serve
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/zeroshot-clip/zeroshot/clip"
+	"github.com/zeroshot-clip/zeroshot/preprocess"
+	"github.com/zeroshot-clip/zeroshot/zeroshot"
+)
+
+// Options configure a Server. Zero values take the defaults shown.
+type Options struct {
+	MaxBatch int // images per forward (default 8)
+	// MaxQueue bounds the images admitted and not yet in a forward (body being read,
+	// decoding, or queued); past it requests get 503 with Retry-After at once, before
+	// their body is read (default 64).
+	MaxQueue int
+	// BatchWindow is how long the batcher waits for more images while admitted
+	// requests are still being decoded (default 2ms; < 0: never wait).
+	BatchWindow time.Duration
+	Timeout     time.Duration // per request, from arrival to answer (default 30s; < 0: none)
+	// MaxBodyBytes bounds a request body (default 20 MiB); larger gets 413.
+	MaxBodyBytes int64
+	// MaxPixels bounds a decoded image, checked from its header before any pixel
+	// buffer exists (default preprocess.DefaultMaxPixels, Pillow's limit); larger
+	// gets 413.
+	MaxPixels int
+	MaxLabels int // candidate labels per request (default 256)
+	MaxImages int // images per embeddings request (default 16, at most MaxQueue)
+	MaxTexts  int // texts per embeddings request (default 256)
+	// Decoders bounds the images decoded and preprocessed at once (default GOMAXPROCS).
+	Decoders int
+	// TrimInterval: when the queue runs empty, the C heap's free pages go back to the
+	// OS (malloc_trim) at most this often (default 5s; < 0: never), so RSS follows
+	// what libtorch holds rather than what the allocator kept after past forwards.
+	TrimInterval time.Duration
+	ModelName    string      // reported by /v1/embeddings (default: the weights' path)
+	Log          *log.Logger // request errors (5xx) are logged here; nil: not logged
+}
+
+func (o Options) withDefaults() Options {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.MaxBatch, 8)
+	def(&o.MaxQueue, 64)
+	def(&o.MaxLabels, 256)
+	def(&o.MaxImages, 16)
+	def(&o.MaxTexts, 256)
+	def(&o.Decoders, runtime.GOMAXPROCS(0))
+	o.MaxImages = min(o.MaxImages, o.MaxQueue)
+	if o.BatchWindow == 0 {
+		o.BatchWindow = 2 * time.Millisecond
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 30 * time.Second
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 20 << 20
+	}
+	if o.MaxPixels == 0 {
+		o.MaxPixels = preprocess.DefaultMaxPixels
+	}
+	if o.TrimInterval == 0 {
+		o.TrimInterval = 5 * time.Second
+	}
+	return o
+}
+
+// Server answers zero-shot classification and embedding requests over one
+// zeroshot.Classifier, batching concurrent images into one forward. Safe for
+// concurrent use. Close stops it (the Classifier stays open: the caller owns it).
+type Server struct {
+	c      *zeroshot.Classifier
+	opts   Options
+	limits Limits
+
+	jobs      chan *job     // to the batcher; capacity MaxQueue, never full (see admit)
+	admit     chan struct{} // one token per admitted image, returned when its forward starts
+	decoders  chan struct{}
+	preparing atomic.Int64 // admitted images still decoding
+	loopDone  chan struct{}
+
+	mu        sync.RWMutex // closing vs enqueue
+	closing   bool
+	draining  atomic.Bool
+	closeOnce sync.Once
+
+	labels   labelGroup
+	metrics  *metrics
+	lastTrim time.Time // batcher goroutine only
+
+	forwardFn func(clip.Pixels) (clip.Matrix, error) // the image forward (tests replace it)
+}
+
+// New starts a server's batcher over c.
+func New(c *zeroshot.Classifier, opts Options) *Server {
+	opts = opts.withDefaults()
+	s := &Server{
+		c:        c,
+		opts:     opts,
+		limits:   Limits{MaxLabels: opts.MaxLabels, MaxLabelBytes: 4096, MaxImages: opts.MaxImages, MaxTexts: opts.MaxTexts},
+		jobs:     make(chan *job, opts.MaxQueue),
+		admit:    make(chan struct{}, opts.MaxQueue),
+		decoders: make(chan struct{}, opts.Decoders),
+		loopDone: make(chan struct{}),
+		metrics:  newMetrics(),
+	}
+	s.forwardFn = c.Model.ImageEmbeds
+	if opts.ModelName == "" {
+		s.opts.ModelName = c.Model.Info().Path
+	}
+	go s.batchLoop()
+	return s
+}
+
+// Close stops taking work, lets the batcher finish every queued image, and returns
+// when it has. Requests arriving after Close get 503. Idempotent.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		s.draining.Store(true)
+		s.mu.Lock()
+		s.closing = true
+		close(s.jobs)
+		s.mu.Unlock()
+		<-s.loopDone
+	})
+	return nil
+}
+
+// Serve serves HTTP on ln until ctx is done, then shuts down gracefully: /readyz turns
+// 503, the listener closes, requests in flight finish (for up to grace; then their
+// connections are closed), queued images are still run, and the batcher stops. It
+// returns nil after a clean shutdown.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
+	hs := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute, // a slow upload cannot hold a handler forever
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	if s.opts.Log != nil {
+		hs.ErrorLog = s.opts.Log
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		s.Close()
+		return err
+	case <-ctx.Done():
+	}
+	s.draining.Store(true)
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if err != nil {
+		hs.Close()
+		err = fmt.Errorf("graceful shutdown: %w", err)
+	}
+	s.Close()
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	return err
+}
+
+// Handler returns the HTTP API:
+//
+//	POST /v1/zero-shot-image-classification   → [{"score": …, "label": …}, …]
+//	POST /v1/embeddings                       → {"image_embeds": [[…]], "text_embeds": [[…]], …}
+//	GET  /healthz, /readyz, /metrics
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(s.route)
+}
+
+type route struct {
+	method string
+	name   string
+	fn     func(http.ResponseWriter, *http.Request) (int, error)
+}
+
+func (s *Server) routes(path string) (route, bool) {
+	switch path {
+	case "/v1/zero-shot-image-classification":
+		return route{http.MethodPost, "classify", s.classify}, true
+	case "/v1/embeddings":
+		return route{http.MethodPost, "embeddings", s.embeddings}, true
+	case "/healthz":
+		return route{http.MethodGet, "healthz", s.healthz}, true
+	case "/readyz":
+		return route{http.MethodGet, "readyz", s.readyz}, true
+	case "/metrics":
+		return route{http.MethodGet, "metrics", s.metricsHandler}, true
+	}
+	return route{}, false
+}
+
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	t0 := time.Now()
+	s.metrics.inflight.Add(1)
+	defer s.metrics.inflight.Add(-1)
+	rt, ok := s.routes(r.URL.Path)
+	name, code := "other", 0
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			buf := make([]byte, 4096)
+			buf = buf[:runtime.Stack(buf, false)]
+			s.logf("panic serving %s %s: %v\n%s", r.Method, r.URL.Path, p, buf)
+			code = writeError(w, fmt.Errorf("internal error"))
+		}
+		s.metrics.request(name, code, time.Since(t0))
+	}()
+	switch {
+	case !ok:
+		code = writeError(w, &RequestError{Status: http.StatusNotFound, Reason: "no such endpoint: " + r.URL.Path})
+		return
+	case r.Method != rt.method && !(rt.method == http.MethodGet && r.Method == http.MethodHead):
+		name = rt.name
+		w.Header().Set("Allow", rt.method)
+		code = writeError(w, &RequestError{Status: http.StatusMethodNotAllowed,
+			Reason: fmt.Sprintf("%s %s: use %s", r.Method, r.URL.Path, rt.method)})
+		return
+	}
+	name = rt.name
+	var err error
+	code, err = rt.fn(w, r)
+	if err != nil {
+		code = writeError(w, err)
+		if code >= 500 && code != http.StatusServiceUnavailable && code != http.StatusGatewayTimeout {
+			s.logf("%s %s: %d: %v", r.Method, r.URL.Path, code, err)
+		}
+	}
+}
+
+func (s *Server) logf(format string, a ...any) {
+	if s.opts.Log != nil {
+		s.opts.Log.Printf(format, a...)
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) (int, error) {
+	select {
+	case <-s.loopDone:
+		if !s.draining.Load() {
+			return 0, errors.New("batcher stopped")
+		}
+	default:
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return http.StatusOK, nil
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) (int, error) {
+	if s.draining.Load() {
+		return 0, ErrShuttingDown
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "queue_depth": len(s.admit), "queue_capacity": cap(s.admit)})
+	return http.StatusOK, nil
+}
+
+func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) (int, error) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	s.metrics.write(w, gauges{queueDepth: len(s.admit), queueCap: cap(s.admit), preparing: s.preparing.Load(), ready: !s.draining.Load()})
+	return http.StatusOK, nil
+}
+
+// requestContext bounds a request by the per-request timeout.
+func (s *Server) requestContext(r *http.Request) (context.Context, context.CancelFunc) {
+	if s.opts.Timeout > 0 {
+		return context.WithTimeout(r.Context(), s.opts.Timeout)
+	}
+	return context.WithCancel(r.Context())
+}
+
+// admitN takes n queue tokens at once, or none (ErrOverloaded / ErrShuttingDown).
+func (s *Server) admitN(n int) error {
+	if s.draining.Load() {
+		s.metrics.reject("shutting_down")
+		return ErrShuttingDown
+	}
+	return s.admitMore(n)
+}
+
+// admitMore takes n more tokens for a request already admitted (also while draining:
+// admitted requests are finished).
+func (s *Server) admitMore(n int) error {
+	for i := 0; i < n; i++ {
+		select {
+		case s.admit <- struct{}{}:
+		default:
+			s.releaseN(i)
+			s.metrics.reject("queue_full")
+			return ErrOverloaded
+		}
+	}
+	return nil
+}
+
+func (s *Server) releaseN(n int) {
+	for i := 0; i < n; i++ {
+		<-s.admit
+	}
+}
+
+// pixels decodes and preprocesses one image (bounded by the decoder slots).
+func (s *Server) pixels(ctx context.Context, data []byte) (pv []float32, h, w int, err error) {
+	select {
+	case s.decoders <- struct{}{}:
+	case <-ctx.Done():
+		return nil, 0, 0, ctx.Err()
+	}
+	defer func() { <-s.decoders }()
+	opts := preprocess.Options{ApplyEXIF: true, MaxPixels: s.opts.MaxPixels} // as the pipeline's load_image
+	p := s.c.Processor
+	if cfg := p.Config(); cfg.DoCenterCrop {
+		pv, err = p.PreprocessData(data, opts) // recycles the decode buffers
+		return pv, cfg.CropHeight, cfg.CropWidth, err
+	}
+	img, err := preprocess.Decode(data, opts)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	w, h = p.OutputSize(img.W, img.H)
+	pv, err = p.Preprocess(img)
+	return pv, h, w, err
+}
+
+// embedImages runs the admitted images through decode → queue → batched forward and
+// returns their embeddings, in order. It gives back the n admission tokens (the
+// batcher returns those of queued images).
+func (s *Server) embedImages(ctx context.Context, images [][]byte) ([]clip.Matrix, error) {
+	n := len(images)
+	s.preparing.Add(int64(n))
+	prepared := 0
+	defer func() {
+		s.preparing.Add(-int64(n - prepared))
+	}()
+	jobs := make([]*job, n)
+	for i, data := range images {
+		pv, h, w, err := s.pixels(ctx, data)
+		if err != nil {
+			s.releaseN(n)
+			if n > 1 {
+				err = fmt.Errorf("image %d: %w", i+1, err)
+			}
+			return nil, err
+		}
+		jobs[i] = &job{ctx: ctx, pixels: pv, h: h, w: w, res: make(chan jobResult, 1)}
+	}
+	if err := s.enqueue(jobs, &prepared); err != nil {
+		return nil, err
+	}
+	out := make([]clip.Matrix, n)
+	for i, j := range jobs {
+		select {
+		case r := <-j.res:
+			if r.err != nil {
+				return nil, r.err
+			}
+			out[i] = r.embed
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return out, nil
+}
+
+// enqueue hands prepared jobs to the batcher; the send never blocks (each job holds an
+// admission token, and the channel has one slot per token).
+func (s *Server) enqueue(jobs []*job, prepared *int) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closing {
+		s.releaseN(len(jobs))
+		return ErrShuttingDown
+	}
+	now := time.Now()
+	for _, j := range jobs {
+		j.enq = now
+		s.jobs <- j
+		s.preparing.Add(-1)
+		*prepared++
+	}
+	return nil
+}
+
+func (s *Server) classify(w http.ResponseWriter, r *http.Request) (int, error) {
+	ctx, cancel := s.requestContext(r)
+	defer cancel()
+	// Admission first: under overload a refusal costs no body parsing.
+	if err := s.admitN(1); err != nil {
+		return 0, err
+	}
+	body := http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
+	req, err := DecodeClassify(r.Header.Get("Content-Type"), body, r.URL.Query(), s.limits)
+	if err != nil {
+		s.releaseN(1)
+		return 0, err
+	}
+	zreq := zeroshot.Request{Labels: req.Labels, Template: req.Template, TopK: req.TopK}
+	// Labels first: a bad label set is refused before the image is decoded.
+	labels, err := s.labels.get(ctx, s.c, zreq)
+	if err != nil {
+		s.releaseN(1)
+		return 0, err
+	}
+	embeds, err := s.embedImages(ctx, [][]byte{req.Image})
+	if err != nil {
+		return 0, err
+	}
+	res, err := s.c.Score(embeds[0], labels, req.TopK)
+	if err != nil {
+		return 0, err
+	}
+	writeJSON(w, http.StatusOK, res[0])
+	return http.StatusOK, nil
+}
+
+// EmbedResponse is the answer of POST /v1/embeddings: L2-normalized embeddings (the
+// model's image_embeds / text_embeds), one row per input, in input order.
+type EmbedResponse struct {
+	Model       string      `json:"model"`
+	Dim         int         `json:"dim"`
+	ImageEmbeds [][]float32 `json:"image_embeds,omitempty"`
+	TextEmbeds  [][]float32 `json:"text_embeds,omitempty"`
+}
+
+func (s *Server) embeddings(w http.ResponseWriter, r *http.Request) (int, error) {
+	ctx, cancel := s.requestContext(r)
+	defer cancel()
+	// One admission token before the body is read (refusals stay cheap); one more per
+	// image beyond the first once the request says how many.
+	if err := s.admitN(1); err != nil {
+		return 0, err
+	}
+	held := 1
+	defer func() { s.releaseN(held) }()
+	body := http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
+	req, err := DecodeEmbed(r.Header.Get("Content-Type"), body, s.limits)
+	if err != nil {
+		return 0, err
+	}
+	out := EmbedResponse{Model: s.opts.ModelName, Dim: s.c.Model.Config().ProjectionDim}
+	if len(req.Texts) > 0 {
+		// The text tower as the label cache computes it: template "{}" (the text as is).
+		l, err := s.labels.get(ctx, s.c, zeroshot.Request{Labels: req.Texts, Template: "{}", AllowDuplicates: true})
+		if err != nil {
+			var le *zeroshot.LabelError
+			if errors.As(err, &le) {
+				reason := strings.ReplaceAll(le.Reason, "label", "text")
+				if le.Index >= 0 {
+					reason = fmt.Sprintf("text %d %q: %s", le.Index+1, le.Label, reason)
+				}
+				return 0, &RequestError{Reason: reason}
+			}
+			return 0, err
+		}
+		for i := 0; i < l.Embeds.Rows; i++ {
+			out.TextEmbeds = append(out.TextEmbeds, l.Embeds.Row(i))
+		}
+	}
+	if n := len(req.Images); n > 0 {
+		if err := s.admitMore(n - 1); err != nil {
+			return 0, err
+		}
+		held = 0 // embedImages gives the n tokens back
+		embeds, err := s.embedImages(ctx, req.Images)
+		if err != nil {
+			return 0, err
+		}
+		for _, e := range embeds {
+			out.ImageEmbeds = append(out.ImageEmbeds, e.Data)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return http.StatusOK, nil
+}
+
+// labelGroup computes each label set's embeddings once when many requests ask for it
+// at the same moment (the Classifier's LRU then serves it); the Classifier's cache is
+// the one shared, bounded store.
+type labelGroup struct {
+	mu    sync.Mutex
+	calls map[string]*labelCall
+}
+
+type labelCall struct {
+	done   chan struct{}
+	labels *zeroshot.Labels
+	err    error
+}
+
+func (g *labelGroup) get(ctx context.Context, c *zeroshot.Classifier, req zeroshot.Request) (*zeroshot.Labels, error) {
+	key := flightKey(req)
+	g.mu.Lock()
+	if g.calls == nil {
+		g.calls = map[string]*labelCall{}
+	}
+	if call, ok := g.calls[key]; ok {
+		g.mu.Unlock()
+		select {
+		case <-call.done:
+			return call.labels, call.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	call := &labelCall{done: make(chan struct{})}
+	g.calls[key] = call
+	g.mu.Unlock()
+	call.labels, call.err = c.LabelEmbeddings(req)
+	g.mu.Lock()
+	delete(g.calls, key)
+	g.mu.Unlock()
+	close(call.done)
+	return call.labels, call.err
+}
+
+func flightKey(req zeroshot.Request) string {
+	var b strings.Builder
+	add := func(s string) {
+		var n [8]byte
+		binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
+		b.Write(n[:])
+		b.WriteString(s)
+	}
+	add(req.Template)
+	if req.AllowDuplicates {
+		add("dup")
+	}
+	for _, l := range req.Labels {
+		add(l)
+	}
+	return b.String()
+}
