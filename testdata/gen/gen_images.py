@@ -53,6 +53,12 @@ CROPS = os.path.join(OUT, "crops")
 # The crops (3.9 MB) only help to debug a mismatch (the tests check sha256 digests), so they
 # are written, and kept out of git, only when asked for: ZEROSHOT_FIXTURE_CROPS=1.
 WRITE_CROPS = os.environ.get("ZEROSHOT_FIXTURE_CROPS") == "1"
+
+
+def errtext(e):
+    """An exception as text, with paths relative to testdata/images so that the output does
+    not depend on where the clone is."""
+    return f"{type(e).__name__}: {e}".replace(OUT + os.sep, "")
 GOLDEN = os.path.join(OUT, "golden")
 SKDATA = os.path.join(os.path.dirname(skimage.__file__), "data")
 
@@ -240,7 +246,7 @@ def pillow_facts(path):
         with Image.open(path) as im:
             return {"format": im.format, "mode": im.mode, "size": list(im.size)}
     except Exception as e:  # noqa: BLE001
-        return {"open_error": f"{type(e).__name__}: {e}"}
+        return {"open_error": errtext(e)}
 
 
 def run_flow(proc, path, flow):
@@ -256,7 +262,7 @@ def run_flow(proc, path, flow):
         crop = proc(images=im, do_rescale=False, do_normalize=False, return_tensors="np",
                     input_data_format="channels_last")["pixel_values"]
     except Exception as e:  # noqa: BLE001
-        return {"ok": False, "error": f"{type(e).__name__}: {e}"}, None, None
+        return {"ok": False, "error": errtext(e)}, None, None
     assert pv.dtype == np.float32 and pv.shape == (1, 3, 224, 224), (pv.dtype, pv.shape)
     c = np.asarray(crop[0])
     assert np.all(c == np.round(c)) and c.min() >= 0 and c.max() <= 255
@@ -274,7 +280,7 @@ def run_flow(proc, path, flow):
         facts["hf_inferred_layout_same"] = bool(dflt.shape == pv.shape and np.array_equal(dflt, pv))
     except Exception as e:  # noqa: BLE001
         facts["hf_inferred_layout_same"] = False
-        facts["hf_inferred_layout_error"] = f"{type(e).__name__}: {e}"
+        facts["hf_inferred_layout_error"] = errtext(e)
     return facts, crop_u8, pv
 
 
