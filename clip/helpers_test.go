@@ -58,6 +58,6 @@ func (g *goldens) compare(t testing.TB, name string, got Matrix) golden.Report {
 
 func skipWithoutFixtures(t testing.TB) {
 	if _, err := os.Stat(modelDir("tiny-l14")); err != nil {
-		t.Skip("testdata/models missing (make fixtures)")
+		t.Fatalf("testdata/models missing (they are committed; make fixtures regenerates them): %v", err)
 	}
 }
