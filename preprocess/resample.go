@@ -1,6 +1,7 @@
 package preprocess
 
 import (
+	"encoding/binary"
 	"math"
 	"runtime"
 	"sync"
@@ -236,16 +237,25 @@ func horizontalAny(out, src plane, rowOff int, k *kernel, y0, y1 int) {
 func horizontalRGB(out, src plane, rowOff int, k *kernel, y0, y1 int) {
 	rowIn, rowOut := src.w*3, out.w*3
 	row := func(p []uint8, y, n int) []uint8 { return p[y*n : (y+1)*n] }
+	if out.w == 0 {
+		return
+	}
+	// Only the input columns [c0, c1) feed the output window: pack just those.
+	c0, c1 := int(k.xmin[0]), int(k.xmin[0]+k.n[0])
+	for xx := range out.w {
+		c0, c1 = min(c0, int(k.xmin[xx])), max(c1, int(k.xmin[xx]+k.n[xx]))
+	}
 	y := y0
 	if y1-y0 >= 2 {
-		buf := make([]int64, rowIn)
+		buf := make([]int64, 3*(c1-c0))
 		for ; y+1 < y1; y += 2 {
-			r0, r1 := row(src.pix, y+rowOff, rowIn), row(src.pix, y+rowOff+1, rowIn)
-			r1 = r1[:len(r0)]
+			r0 := row(src.pix, y+rowOff, rowIn)[3*c0 : 3*c1]
+			r1 := row(src.pix, y+rowOff+1, rowIn)[3*c0 : 3*c1]
+			r0, r1 = r0[:len(buf)], r1[:len(buf)]
 			for x := range buf {
 				buf[x] = int64(r0[x]) | int64(r1[x])<<32
 			}
-			rgbPairRow(row(out.pix, y, rowOut), row(out.pix, y+1, rowOut), buf, out.w, k)
+			rgbPairRow(row(out.pix, y, rowOut), row(out.pix, y+1, rowOut), buf, c0, out.w, k)
 		}
 	}
 	for ; y < y1; y++ {
@@ -253,23 +263,16 @@ func horizontalRGB(out, src plane, rowOff int, k *kernel, y0, y1 int) {
 	}
 }
 
-func rgbPairRow(o0, o1 []uint8, buf []int64, outW int, k *kernel) {
+// rgbPairRow: two output rows from buf, which packs the samples of input
+// columns [c0, ...) of two rows.
+func rgbPairRow(o0, o1 []uint8, buf []int64, c0, outW int, k *kernel) {
 	ks := k.ksize
-	const h2 = int64(half) | int64(half)<<32
 	o0, o1 = o0[:3*outW], o1[:3*outW]
 	for xx := 0; xx < outW; xx++ {
-		xmin, n := int(k.xmin[xx]), int(k.n[xx])
+		xmin, n := int(k.xmin[xx])-c0, int(k.n[xx])
 		kk := k.k[xx*ks : xx*ks+n]
 		p := buf[xmin*3 : xmin*3+3*n]
-		pp, kp := unsafe.Pointer(unsafe.SliceData(p)), unsafe.Pointer(unsafe.SliceData(kk))
-		a0, a1, a2 := h2, h2, h2
-		for i := 0; i < n; i++ {
-			c := int64(*(*int32)(unsafe.Add(kp, 4*i)))
-			q := (*[3]int64)(unsafe.Add(pp, 24*i))
-			a0 += q[0] * c
-			a1 += q[1] * c
-			a2 += q[2] * c
-		}
+		a0, a1, a2 := pairTaps(unsafe.Pointer(unsafe.SliceData(p)), unsafe.Pointer(unsafe.SliceData(kk)), n)
 		l0, l1, l2 := int32(a0), int32(a1), int32(a2)
 		d0, d1 := o0[xx*3:xx*3+3:xx*3+3], o1[xx*3:xx*3+3:xx*3+3]
 		d0[0], d0[1], d0[2] = clip8(l0), clip8(l1), clip8(l2)
@@ -277,6 +280,26 @@ func rgbPairRow(o0, o1 []uint8, buf []int64, outW int, k *kernel) {
 		d1[1] = clip8(int32((a1 - int64(l1)) >> 32))
 		d1[2] = clip8(int32((a2 - int64(l2)) >> 32))
 	}
+}
+
+// pairTaps is rgbPairRow's tap loop: n taps of the packed R, G and B
+// accumulators, from the rounding constant. It is a separate, small function
+// so that its accumulators and counters stay in registers (inlined into the
+// caller's loop, the compiler spills them to the stack, which chains every
+// iteration through a store and a load).
+//
+//go:noinline
+func pairTaps(pp, kp unsafe.Pointer, n int) (a0, a1, a2 int64) {
+	const h2 = int64(half) | int64(half)<<32
+	a0, a1, a2 = h2, h2, h2
+	for i := 0; i < n; i++ {
+		c := int64(*(*int32)(unsafe.Add(kp, 4*i)))
+		q := (*[3]int64)(unsafe.Add(pp, 24*i))
+		a0 += q[0] * c
+		a1 += q[1] * c
+		a2 += q[2] * c
+	}
+	return
 }
 
 func rgbRow(o, in []uint8, outW int, k *kernel) {
@@ -328,26 +351,63 @@ func parallelRows(n int, work int64, f func(y0, y1 int)) {
 	wg.Wait()
 }
 
-// vertical: out row yy = sum over tmp rows (xmin - rowOff ...).
+// vertical: out row yy = sum over tmp rows (xmin - rowOff ...). Eight
+// samples of a row at a time: one 8-byte load gives four packed pairs
+// (samples j and j+4 in one int64, as in horizontalRGB), so four multiplies
+// do eight multiply-adds, with the accumulators in registers.
 func vertical(out, tmp plane, rowOff int, k *kernel) {
 	ks := k.ksize
 	rowBytes := out.w * out.ch
-	acc := make([]int32, rowBytes)
 	for yy := 0; yy < out.h; yy++ {
 		ymin, n := int(k.xmin[yy])-rowOff, int(k.n[yy])
 		kk := k.k[yy*ks : yy*ks+n]
-		for i := range acc {
-			acc[i] = half
-		}
-		for i, c := range kk {
-			row := tmp.pix[(ymin+i)*rowBytes : (ymin+i+1)*rowBytes]
-			for j, v := range row {
-				acc[j] += int32(v) * c
-			}
-		}
+		in := tmp.pix[ymin*rowBytes : (ymin+n)*rowBytes]
 		o := out.pix[yy*rowBytes : (yy+1)*rowBytes]
-		for j := range o {
-			o[j] = clip8(acc[j])
+		if n == 0 {
+			for j := range o {
+				o[j] = clip8(half)
+			}
+			continue
+		}
+		ip, kp := unsafe.Pointer(unsafe.SliceData(in)), unsafe.Pointer(unsafe.SliceData(kk))
+		j := 0
+		for ; j+8 <= rowBytes; j += 8 {
+			a0, a1, a2, a3 := columnTaps8(unsafe.Add(ip, j), kp, n, rowBytes)
+			d := o[j : j+8 : j+8]
+			l0, l1, l2, l3 := int32(a0), int32(a1), int32(a2), int32(a3)
+			d[0], d[1], d[2], d[3] = clip8(l0), clip8(l1), clip8(l2), clip8(l3)
+			d[4] = clip8(int32((a0 - int64(l0)) >> 32))
+			d[5] = clip8(int32((a1 - int64(l1)) >> 32))
+			d[6] = clip8(int32((a2 - int64(l2)) >> 32))
+			d[7] = clip8(int32((a3 - int64(l3)) >> 32))
+		}
+		for ; j < rowBytes; j++ {
+			acc := half
+			for i, c := range kk {
+				acc += int32(in[i*rowBytes+j]) * c
+			}
+			o[j] = clip8(acc)
 		}
 	}
+}
+
+// columnTaps8 sums n rows (stride bytes apart) of eight samples from p, each
+// times its coefficient, from the rounding constant: a0 packs samples 0 and 4,
+// a1 samples 1 and 5, a2 samples 2 and 6, a3 samples 3 and 7. The caller
+// guarantees the n×8 bytes are inside one slice.
+//
+//go:noinline
+func columnTaps8(p, kp unsafe.Pointer, n, stride int) (a0, a1, a2, a3 int64) {
+	const h2 = int64(half) | int64(half)<<32
+	const m = 0x000000ff000000ff
+	a0, a1, a2, a3 = h2, h2, h2, h2
+	for i := 0; i < n; i++ {
+		c := int64(*(*int32)(unsafe.Add(kp, 4*i)))
+		w := binary.LittleEndian.Uint64(unsafe.Slice((*byte)(unsafe.Add(p, i*stride)), 8))
+		a0 += int64(w&m) * c
+		a1 += int64(w>>8&m) * c
+		a2 += int64(w>>16&m) * c
+		a3 += int64(w>>24&m) * c
+	}
+	return
 }

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# bench/run.sh: the side-by-side benchmark, Go vs Hugging Face transformers (make bench).
+# Builds the Go side, prepares the inputs (converted weights, 2560×1600 JPEGs, labels) in
+# $CACHE_DIR/bench, runs every measurement in fresh processes and writes bench/REPORT.md
+# and bench/report.json. Settings (environment; see bench/README.md):
+#
+#   BENCH_QUICK=1            a ~3-minute smoke run (small sizes, 1 repetition)
+#   BENCH_SIZE=issue         metric 5 at the issue's size on both sides (64 images × 1,000 labels)
+#   BENCH_THREADS=N          threads on both sides (default: the number of cores)
+#   BENCH_DEVICE=cuda BENCH_DTYPE=fp16|bf16   the GPU recipe (bench/README.md)
+#   BENCH_REPS, BENCH_N, BENCH_TP_IMAGES_GO, BENCH_TP_IMAGES_HF, BENCH_TP_LABELS,
+#   BENCH_TP_BATCH, BENCH_BF16=0|1, BENCH_BF16_BATCH, BENCH_ONLY=load,process,...,
+#   BENCH_OUT=dir            override single settings
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+: "${CACHE_DIR:=${XDG_CACHE_HOME:-$HOME/.cache}/zeroshot-clip}"
+: "${FULL_DIR:=$CACHE_DIR/full-l14}"
+: "${ORACLE_PY:?ORACLE_PY is not set (run through make bench)}"
+WORK=$CACHE_DIR/bench
+BIN=$ROOT/build/bench
+flags=""
+for f in ${GOFLAGS:-}; do [[ $f == -modfile=* || $f == -buildvcs=* ]] || flags+=" $f"; done
+export GOFLAGS="${flags# } -buildvcs=false -modfile=$ROOT/build/go.gen.mod"
+GO=${GO:-go}
+
+if [[ ! -f $FULL_DIR/.complete ]]; then
+	echo "bench: $FULL_DIR is missing: run make fixtures-full first" >&2
+	exit 1
+fi
+
+mkdir -p "$BIN" "$WORK"
+echo "bench: building the Go side" >&2
+$GO build -o "$BIN/gobench" ./bench/cmd/gobench
+$GO build -o "$BIN/gopre" ./bench/cmd/gopre
+CLI=""
+if $GO build -ldflags "-X main.version=bench" -o "$BIN/zeroshot" ./cmd/zeroshot 2>"$BIN/cli-build.log"; then
+	CLI=$BIN/zeroshot
+else
+	echo "bench: cmd/zeroshot does not build (see $BIN/cli-build.log); metric 1 uses gobench process" >&2
+fi
+
+# Inputs: 64 JPEGs + labels (kept), converted weights (redone when the model is newer).
+"$BIN/gobench" images -dir "$WORK/images" -n 64
+for dt in fp32 bf16; do
+	f=$WORK/model.$dt.safetensors
+	if [[ ! -f $f || $FULL_DIR/model.safetensors -nt $f ]]; then
+		echo "bench: converting to $f" >&2
+		"$BIN/gobench" convert "$FULL_DIR" "$f" "$dt"
+	fi
+done
+
+THREADS=${BENCH_THREADS:-$(nproc)}
+if [[ ${BENCH_QUICK:-0} == 1 ]]; then
+	REPS=1 N=1 TPG=2 TPH=1 TPL=100 TPB=2 BFB=2 QUICK=-quick
+elif [[ ${BENCH_SIZE:-} == issue ]]; then
+	REPS=5 N=5 TPG=64 TPH=64 TPL=1000 TPB=8 BFB=8 QUICK=
+else # sized for a small machine (2 cores: ~8-10 minutes); metric 5 extrapolated to 64 images
+	REPS=3 N=3 TPG=8 TPH=1 TPL=1000 TPB=8 BFB=4 QUICK=
+fi
+exec "$BIN/gobench" run -model "$FULL_DIR" -work "$WORK" -python "$ORACLE_PY" -hf "$ROOT/bench/hf_bench.py" \
+	-gopre "$BIN/gopre" -cli "$CLI" -threads "$THREADS" \
+	-device "${BENCH_DEVICE:-cpu}" -dtype "${BENCH_DTYPE:-fp32}" \
+	-reps "${BENCH_REPS:-$REPS}" -n "${BENCH_N:-$N}" \
+	-tp-images-go "${BENCH_TP_IMAGES_GO:-$TPG}" -tp-images-hf "${BENCH_TP_IMAGES_HF:-$TPH}" -tp-images-ref 64 \
+	-tp-labels "${BENCH_TP_LABELS:-$TPL}" -tp-batch "${BENCH_TP_BATCH:-$TPB}" \
+	-bf16="$([[ ${BENCH_BF16:-1} == 1 ]] && echo true || echo false)" -bf16-batch "${BENCH_BF16_BATCH:-$BFB}" \
+	-only "${BENCH_ONLY:-}" -out "${BENCH_OUT:-$ROOT/bench}" $QUICK
