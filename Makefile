@@ -60,7 +60,7 @@ bench: libtorch oracle ## Go vs transformers side by side (BENCH_QUICK=1: ~3 min
 clean: ## remove build outputs in the clone (the cache in $(CACHE_DIR) stays)
 	rm -rf bin build
 
-# Fuzz targets, each run for FUZZTIME in turn (CI: FUZZTIME=5s). Seed corpora are
+# Fuzz targets, each run for FUZZTIME in turn (a duration, or a count like 3000x; CI: 3000x). Seed corpora are
 # committed in each package's testdata/fuzz/<Target>/ (serve/internal/fuzzseeds writes them);
 # a crasher the fuzzer finds is written there too: commit it with the fix.
 FUZZTIME ?= 10s
