@@ -23,8 +23,9 @@ type Options struct {
 	// thread (OpenMP keeps the count per thread). 0 leaves libtorch's default.
 	Threads int
 	// Copy makes every tensor a copy. By default a tensor already in the wanted dtype
-	// and 64-byte aligned in the file (every big tensor of a Convert output, most of a
-	// pytorch_model.bin) is used in place from the read-only memory map, with no copy:
+	// and aligned for its element type in the file (in practice every tensor of a
+	// model.safetensors, a pytorch_model.bin or a Convert output) is used in place from
+	// the read-only memory map, with no copy:
 	// then the file must not be truncated or rewritten in place while the Model is open
 	// (replace it by rename, as Convert does).
 	Copy bool

@@ -161,16 +161,19 @@ func byFilePosition(ck *checkpoint, params []*param) []*param {
 	return out
 }
 
-// zeroCopyAlign is the alignment of libtorch's own CPU allocations: a tensor whose
-// bytes lie at such an address in the map, already in the wanted dtype, is used in
-// place.
+// A tensor whose bytes lie in the map at an address aligned for its element type,
+// already in the wanted dtype, is used in place. Element alignment is what libtorch's
+// kernels need, and it is where transformers' own memory-mapped safetensors weights
+// lie (HF files put tensors 4 bytes off 64-byte boundaries); requiring 64 bytes made
+// every tensor of such a file a copy. Convert still lays its data out 64-byte aligned
+// (zeroCopyAlign), the alignment of libtorch's own CPU allocations.
 const zeroCopyAlign = 64
 
 var zeroByte byte
 
 // tensor makes the libtorch tensor for e in dtype dt on dev. It views the mapped
-// bytes in place when allowed and possible (CPU, same dtype, contiguous, 64-byte
-// aligned) and reports that; otherwise it copies (converting the dtype with
+// bytes in place when allowed and possible (CPU, same dtype, contiguous, aligned for
+// the element type) and reports that; otherwise it copies (converting the dtype with
 // libtorch, as PyTorch's .to() rounds) and releases the source pages.
 func (c *checkpoint) tensor(e *entry, dt DType, dev Device, zeroCopy bool) (*ts.Tensor, bool, error) {
 	info := fileDTypes[e.dtype]
@@ -182,7 +185,7 @@ func (c *checkpoint) tensor(e *entry, dt DType, dev Device, zeroCopy bool) (*ts.
 	if err != nil {
 		return nil, false, fmt.Errorf("clip: %s: tensor %s: %w", c.path, e.name, err)
 	}
-	if zeroCopy && !dev.CUDA && info.dt == dt.gotch() && e.strides == nil && uintptr(ptr)%zeroCopyAlign == 0 {
+	if zeroCopy && !dev.CUDA && info.dt == dt.gotch() && e.strides == nil && uintptr(ptr)%uintptr(info.size) == 0 {
 		return view, true, nil
 	}
 	out, err := view.ToDevice(dev.gotch(), dt.gotch(), false, true, false)
