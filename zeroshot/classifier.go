@@ -192,18 +192,23 @@ func (c *Classifier) Score(imageEmbeds clip.Matrix, labels *Labels, topK int) ([
 
 // pixels preprocesses a batch (in parallel) into the model's input.
 func (c *Classifier) pixels(imgs []preprocess.RGB) (clip.Pixels, error) {
-	data, err := c.Processor.PreprocessBatch(imgs)
-	if err != nil {
-		return clip.Pixels{}, err
-	}
-	cfg := c.Processor.Config()
-	w, h := c.Processor.OutputSize(imgs[0].W, imgs[0].H)
-	if !cfg.DoCenterCrop && len(imgs) > 1 {
+	return pixelBatch(c.Processor, imgs)
+}
+
+// pixelBatch preprocesses imgs (in parallel) into one [N,3,H,W] batch; without center
+// crop, images of different output sizes cannot share a batch.
+func pixelBatch(p *preprocess.Processor, imgs []preprocess.RGB) (clip.Pixels, error) {
+	w, h := p.OutputSize(imgs[0].W, imgs[0].H)
+	if !p.Config().DoCenterCrop {
 		for _, im := range imgs[1:] {
-			if w2, h2 := c.Processor.OutputSize(im.W, im.H); w2 != w || h2 != h {
+			if w2, h2 := p.OutputSize(im.W, im.H); w2 != w || h2 != h {
 				return clip.Pixels{}, fmt.Errorf("images of different sizes cannot be batched without center crop")
 			}
 		}
+	}
+	data, err := p.PreprocessBatch(imgs)
+	if err != nil {
+		return clip.Pixels{}, err
 	}
 	return clip.Pixels{Data: data, Batch: len(imgs), Channels: 3, Height: h, Width: w}, nil
 }

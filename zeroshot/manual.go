@@ -39,12 +39,10 @@ func LoadProcessor(dir string) (*Processor, error) {
 func (p *Processor) Process(images []preprocess.RGB, texts []string, opt tokenize.Options) (clip.Pixels, clip.Tokens, error) {
 	var px clip.Pixels
 	if len(images) > 0 {
-		data, err := p.Image.PreprocessBatch(images)
-		if err != nil {
+		var err error
+		if px, err = pixelBatch(p.Image, images); err != nil {
 			return px, clip.Tokens{}, err
 		}
-		w, h := p.Image.OutputSize(images[0].W, images[0].H)
-		px = clip.Pixels{Data: data, Batch: len(images), Channels: 3, Height: h, Width: w}
 	}
 	var tok clip.Tokens
 	if len(texts) > 0 {
