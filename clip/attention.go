@@ -44,12 +44,19 @@ func (a *Attention) forward(g *graph, x, mask *ts.Tensor) *ts.Tensor {
 	k := split(g.linear(x, &a.KProj))
 	v := split(g.linear(x, &a.VProj))
 
-	w := g.mulScalar(g.matmul(q, g.transpose(k, -1, -2)), a.scale)
+	// Each [B, H, L, L] step is freed once the next exists (views share storage, so
+	// dropping a view's handle only drops a reference).
+	step := func(next, prev *ts.Tensor) *ts.Tensor { g.release(prev); return next }
+	w := g.matmul(q, g.transpose(k, -1, -2))
+	w = step(g.mulScalar(w, a.scale), w)
 	if mask != nil {
-		w = g.add(w, mask)
+		w = step(g.add(w, mask), w)
 	}
-	w = g.to(g.softmaxFloat(w, -1), g.dtype.gotch()) // softmax(dtype=float32).to(query.dtype)
-	out := g.contiguous(g.transpose(g.matmul(w, v), 1, 2))
+	w = step(g.softmaxFloat(w, -1), w)
+	w = step(g.to(w, g.dtype.gotch()), w) // softmax(dtype=float32).to(query.dtype)
+	out := g.matmul(w, v)
+	g.release(w)
+	out = g.contiguous(g.transpose(out, 1, 2))
 	out = g.contiguous(g.reshape(out, bsz, seq, embed))
 	return g.linear(out, &a.OutProj)
 }

@@ -25,7 +25,14 @@ func (m *MLP) forward(g *graph, x *ts.Tensor) *ts.Tensor {
 	h := g.linear(x, &m.FC1)
 	switch m.act {
 	case "quick_gelu": // QuickGELUActivation: input * torch.sigmoid(1.702 * input)
-		h = g.mul(h, g.sigmoid(g.mulScalar(h, m.quick)))
+		// Each [B, L, intermediate] temporary is freed once used: at most three are alive.
+		scaled := g.mulScalar(h, m.quick)
+		sig := g.sigmoid(scaled)
+		g.release(scaled)
+		prod := g.mul(h, sig)
+		g.release(h)
+		g.release(sig)
+		h = prod
 	case "gelu": // GELUActivation: nn.functional.gelu (exact erf form)
 		h = g.gelu(h, "none")
 	case "gelu_pytorch_tanh":
