@@ -79,3 +79,30 @@ func BenchmarkPreprocess(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCrop2560x1600: resize + centre crop of a 2560×1600 image (the
+// benchmark's size), with the AVX2 horizontal pass and with the Go loops.
+func BenchmarkCrop2560x1600(b *testing.B) {
+	img := NewRGB(2560, 1600)
+	seed := uint32(1)
+	for i := range img.Pix {
+		seed = seed*1664525 + 1013904223
+		img.Pix[i] = uint8(seed >> 24)
+	}
+	p, _ := New(Default())
+	for _, simd := range []bool{true, false} {
+		name := "go"
+		if simd {
+			name = "simd"
+		}
+		b.Run(name, func(b *testing.B) {
+			defer func(v bool) { useSIMD = v }(useSIMD)
+			useSIMD = simd
+			for b.Loop() {
+				if _, err := p.Crop(img); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

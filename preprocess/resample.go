@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/zeroshot-clip/zeroshot/preprocess/internal/hsimd"
 )
 
 // Pillow's Image.resize(..., BICUBIC) on 8-bit images (libImaging/Resample.c),
@@ -42,6 +44,7 @@ type kernel struct {
 	n     []int32 // number of taps
 	k     []int32 // ksize coefficients per output index
 	ksize int
+	simd  *hsimd.Kernel // the same, split for the AVX2 horizontal pass
 }
 
 // newKernel is Pillow's precompute_coeffs + normalize_coeffs_8bpc with box
@@ -94,6 +97,10 @@ func newKernel(in, out, start, count int) *kernel {
 			}
 		}
 		kn.xmin[i], kn.n[i] = int32(xmin), int32(xmax)
+	}
+	if hsimd.Available && count > 0 {
+		kn.simd = &hsimd.Kernel{Xmin: kn.xmin, N: kn.n, K: kn.k, Ksize: ksize}
+		kn.simd.Split()
 	}
 	return kn
 }
@@ -190,11 +197,21 @@ func cropPlane(p plane, x0, y0, w, h int) plane {
 
 const half = int32(1) << (precisionBits - 1)
 
+// useSIMD selects the AVX2 horizontal pass for RGB where the CPU has it (package
+// internal/hsimd, bit-identical to the Go loops; tests compare the two).
+var useSIMD = true
+
 // horizontal: out row y = resampled src row (y + rowOff). Rows are split
 // across goroutines when the pass is large and GOMAXPROCS > 1.
 func horizontal(out, src plane, rowOff int, k *kernel) {
 	work := int64(out.h) * int64(out.w) * int64(k.ksize) * int64(src.ch)
 	parallelRows(out.h, work, func(y0, y1 int) {
+		if src.ch == 3 && useSIMD && k.simd != nil && y1 > y0 {
+			rowIn, rowOut := src.w*3, out.w*3
+			if hsimd.RGB(out.pix[y0*rowOut:], rowOut, src.pix[(y0+rowOff)*rowIn:], rowIn, y1-y0, k.simd) {
+				return
+			}
+		}
 		if src.ch == 3 {
 			horizontalRGB(out, src, rowOff, k, y0, y1)
 			return

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/zeroshot-clip/zeroshot/preprocess/internal/hsimd"
 )
 
 // Pillow's own resampling expectations (Tests/test_image_resample.py) for
@@ -165,5 +167,59 @@ func TestResampleOracle(t *testing.T) {
 	}
 	if len(doc.Cases) < 10 {
 		t.Fatalf("only %d cases", len(doc.Cases))
+	}
+}
+
+// TestHorizontalSIMDMatchesGo: the AVX2 horizontal pass (internal/hsimd) gives the
+// Go loops' bytes — which the tests above tie to Pillow — on noise and on 0/255
+// patterns (clamping both ways), for down- and up-scaling, odd and even tap counts,
+// odd row counts, windows, and sizes where the last loads reach the end of the
+// source (the scalar fallback).
+func TestHorizontalSIMDMatchesGo(t *testing.T) {
+	if !hsimd.Available {
+		t.Skip("no AVX2 on this CPU: only the Go loops run")
+	}
+	defer func(v bool) { useSIMD = v }(useSIMD)
+	sizes := [][4]int{ // in w, h → out w, h
+		{2560, 1600, 358, 224}, {1600, 2560, 224, 358}, {4032, 3024, 298, 224},
+		{640, 480, 298, 224}, {224, 224, 224, 224}, {100, 37, 605, 224},
+		{1, 1, 224, 224}, {2, 3, 224, 336}, {3, 2, 336, 224}, {20, 400, 224, 4480},
+		{300, 301, 299, 300}, {1000, 7, 31, 3}, {17, 5, 16, 5}, {5, 9, 2, 9},
+	}
+	patterns := map[string]func(n int, seed uint64) []uint8{
+		"noise": noise,
+		"stripes": func(n int, seed uint64) []uint8 {
+			p := make([]uint8, n)
+			for i := range p {
+				if (i/3/int(seed%5+1))%2 == 0 {
+					p[i] = 255
+				}
+			}
+			return p
+		},
+	}
+	for _, s := range sizes {
+		for name, gen := range patterns {
+			src := plane{w: s[0], h: s[1], ch: 3, pix: gen(s[0]*s[1]*3, uint64(s[0]*7+s[1]))}
+			windows := [][4]int{{0, 0, s[2], s[3]}, {s[2] / 3, s[3] / 4, s[2] - s[2]/3, s[3] - s[3]/2}}
+			for _, win := range windows {
+				if win[2] <= 0 || win[3] <= 0 {
+					continue
+				}
+				useSIMD = true
+				a := resizeWindow(src, s[2], s[3], win[0], win[1], win[2], win[3], nil)
+				useSIMD = false
+				b := resizeWindow(src, s[2], s[3], win[0], win[1], win[2], win[3], nil)
+				if !bytes.Equal(a.pix, b.pix) {
+					n := 0
+					for i := range a.pix {
+						if a.pix[i] != b.pix[i] {
+							n++
+						}
+					}
+					t.Errorf("%dx%d → %dx%d window %v (%s): %d of %d samples differ", s[0], s[1], s[2], s[3], win, name, n, len(a.pix))
+				}
+			}
+		}
 	}
 }
