@@ -197,8 +197,9 @@ func cropPlane(p plane, x0, y0, w, h int) plane {
 
 const half = int32(1) << (precisionBits - 1)
 
-// useSIMD selects the AVX2 horizontal pass for RGB where the CPU has it (package
-// internal/hsimd, bit-identical to the Go loops; tests compare the two).
+// useSIMD selects the AVX2 passes (horizontal for RGB, vertical for any channel
+// count) where the CPU has them (package internal/hsimd, bit-identical to the Go
+// loops; tests compare the two).
 var useSIMD = true
 
 // horizontal: out row y = resampled src row (y + rowOff). Rows are split
@@ -375,6 +376,9 @@ func parallelRows(n int, work int64, f func(y0, y1 int)) {
 func vertical(out, tmp plane, rowOff int, k *kernel) {
 	ks := k.ksize
 	rowBytes := out.w * out.ch
+	if useSIMD && k.simd != nil && hsimd.Vertical(out.pix, rowBytes, tmp.pix, rowOff, k.simd) {
+		return
+	}
 	for yy := 0; yy < out.h; yy++ {
 		ymin, n := int(k.xmin[yy])-rowOff, int(k.n[yy])
 		kk := k.k[yy*ks : yy*ks+n]

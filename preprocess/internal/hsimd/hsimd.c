@@ -101,8 +101,58 @@ __attribute__((target("avx2"))) void zs_hsimd_rgb(uint8_t *out, ptrdiff_t outStr
 	}
 }
 
+__attribute__((target("avx2"))) void zs_vsimd(uint8_t *out, const uint8_t *tmp, ptrdiff_t rowBytes, int rows,
+                                              int rowOff, const int32_t *ymin, const int32_t *n,
+                                              const int32_t *k, int ksize, const int32_t *lo,
+                                              const int32_t *hi, int kp) {
+	const __m256i half = _mm256_set1_epi32(HALF);
+	for (int y = 0; y < rows; y++) {
+		const int nn = n[y], pairs = (nn + 1) / 2;
+		const uint8_t *base = tmp + (ptrdiff_t)(ymin[y] - rowOff) * rowBytes;
+		const int32_t *pl = lo + (ptrdiff_t)y * kp, *ph = hi + (ptrdiff_t)y * kp;
+		uint8_t *o = out + (ptrdiff_t)y * rowBytes;
+		ptrdiff_t j = 0;
+		for (; j + 16 <= rowBytes; j += 16) {
+			/* Samples j..j+15 of rows 2p and 2p+1 as int16 pairs: pmaddwd with the
+			   taps' (c0, c1) pair gives row0*c0 + row1*c1 for eight samples per
+			   register (a: samples 0-3 and 8-11, b: 4-7 and 12-15, lane order). */
+			__m256i loA = _mm256_setzero_si256(), loB = _mm256_setzero_si256();
+			__m256i hiA = _mm256_setzero_si256(), hiB = _mm256_setzero_si256();
+			for (int p = 0; p < pairs; p++) {
+				const uint8_t *r0 = base + (ptrdiff_t)(2 * p) * rowBytes + j;
+				const uint8_t *r1 = 2 * p + 1 < nn ? r0 + rowBytes : r0; /* odd n: a zero coefficient */
+				__m256i a = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)r0));
+				__m256i b = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)r1));
+				__m256i u = _mm256_unpacklo_epi16(a, b), v = _mm256_unpackhi_epi16(a, b);
+				__m256i cl = _mm256_set1_epi32(pl[p]), ch = _mm256_set1_epi32(ph[p]);
+				loA = _mm256_add_epi32(loA, _mm256_madd_epi16(u, cl));
+				loB = _mm256_add_epi32(loB, _mm256_madd_epi16(v, cl));
+				hiA = _mm256_add_epi32(hiA, _mm256_madd_epi16(u, ch));
+				hiB = _mm256_add_epi32(hiB, _mm256_madd_epi16(v, ch));
+			}
+			__m256i sa = _mm256_srai_epi32(_mm256_add_epi32(_mm256_add_epi32(_mm256_slli_epi32(hiA, 11), loA), half), PRECISION_BITS);
+			__m256i sb = _mm256_srai_epi32(_mm256_add_epi32(_mm256_add_epi32(_mm256_slli_epi32(hiB, 11), loB), half), PRECISION_BITS);
+			/* Saturating packs clamp to 0..255 as Pillow's clip8 does, and undo the
+			   unpack's lane order. */
+			__m256i w = _mm256_packs_epi32(sa, sb);
+			__m128i bytes = _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+			_mm_storeu_si128((__m128i *)(o + j), bytes);
+		}
+		for (; j < rowBytes; j++) {
+			int32_t acc = HALF;
+			for (int i = 0; i < nn; i++) acc += (int32_t)base[(ptrdiff_t)i * rowBytes + j] * k[(ptrdiff_t)y * ksize + i];
+			o[j] = clip8(acc);
+		}
+	}
+}
+
 #else
 int zs_hsimd_available(void) { return 0; }
+void zs_vsimd(uint8_t *out, const uint8_t *tmp, ptrdiff_t rowBytes, int rows, int rowOff, const int32_t *ymin,
+              const int32_t *n, const int32_t *k, int ksize, const int32_t *lo, const int32_t *hi, int kp) {
+	(void)out; (void)tmp; (void)rowBytes; (void)rows; (void)rowOff; (void)ymin; (void)n; (void)k;
+	(void)ksize; (void)lo; (void)hi; (void)kp;
+}
 void zs_hsimd_rgb(uint8_t *out, ptrdiff_t outStride, const uint8_t *src, ptrdiff_t srcStride, size_t srcLen,
                   int rows, int outW, const int32_t *xmin, const int32_t *n, const int32_t *k, int ksize,
                   const int32_t *lo, const int32_t *hi, int kp) {

@@ -78,3 +78,32 @@ func RGB(out []byte, outStride int, src []byte, srcStride, rows int, k *Kernel) 
 		(*C.int32_t)(unsafe.Pointer(&k.Lo[0])), (*C.int32_t)(unsafe.Pointer(&k.Hi[0])), C.int(k.Kp))
 	return true
 }
+
+// Vertical is Pillow's vertical pass (ImagingResampleVertical_8bpc) for any channel
+// count: output row y (rowBytes bytes of out) sums k's taps over the rows of tmp
+// starting at Xmin[y]-rowOff. It reports false, doing nothing, where the CPU lacks
+// AVX2 or a tap would fall outside tmp.
+func Vertical(out []byte, rowBytes int, tmp []byte, rowOff int, k *Kernel) bool {
+	rows := len(k.Xmin)
+	if !Available || len(k.Lo) != rows*k.Kp || len(k.N) != rows || len(k.K) < rows*k.Ksize {
+		return false
+	}
+	if rows == 0 || rowBytes == 0 {
+		return true
+	}
+	if len(out) < rows*rowBytes {
+		return false
+	}
+	for y := 0; y < rows; y++ {
+		first := int(k.Xmin[y]) - rowOff
+		if first < 0 || (first+int(k.N[y]))*rowBytes > len(tmp) {
+			return false
+		}
+	}
+	C.zs_vsimd((*C.uint8_t)(unsafe.Pointer(&out[0])), (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(tmp))),
+		C.ptrdiff_t(rowBytes), C.int(rows), C.int(rowOff),
+		(*C.int32_t)(unsafe.Pointer(&k.Xmin[0])), (*C.int32_t)(unsafe.Pointer(&k.N[0])),
+		(*C.int32_t)(unsafe.Pointer(&k.K[0])), C.int(k.Ksize),
+		(*C.int32_t)(unsafe.Pointer(&k.Lo[0])), (*C.int32_t)(unsafe.Pointer(&k.Hi[0])), C.int(k.Kp))
+	return true
+}

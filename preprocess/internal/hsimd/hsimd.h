@@ -17,4 +17,11 @@ void zs_hsimd_rgb(uint8_t *out, ptrdiff_t outStride, const uint8_t *src, ptrdiff
                   size_t srcLen, int rows, int outW, const int32_t *xmin, const int32_t *n,
                   const int32_t *k, int ksize, const int32_t *lo, const int32_t *hi, int kp);
 
+// zs_vsimd is Pillow's vertical pass: out row y (rowBytes bytes) is the sum over
+// taps i < n[y] of k[y*ksize+i] times tmp row (ymin[y] - rowOff + i), rounded, shifted
+// and clamped; lo and hi as for zs_hsimd_rgb.
+void zs_vsimd(uint8_t *out, const uint8_t *tmp, ptrdiff_t rowBytes, int rows, int rowOff,
+              const int32_t *ymin, const int32_t *n, const int32_t *k, int ksize, const int32_t *lo,
+              const int32_t *hi, int kp);
+
 #endif
