@@ -67,9 +67,11 @@ func DecodeReader(r io.Reader, opts Options) (RGB, error) {
 // Decode decodes an image file held in memory (JPEG, PNG, GIF, WebP, BMP,
 // TIFF) into RGB exactly as Pillow's Image.open + [exif_transpose] +
 // convert("RGB") would. It never panics; errors are *ImageError.
-func Decode(data []byte, opts Options) (RGB, error) { return decodeWith(data, opts, nil) }
+func Decode(data []byte, opts Options) (RGB, error) { return decodeWith(data, opts, nil, nil) }
 
-func decodeWith(data []byte, opts Options, bufs *bufPool) (img RGB, err error) {
+// decodeWith is Decode with pooled buffers and, for JPEG, a column crop (see
+// decodeJPEGWith: cols only from callers that read just those columns).
+func decodeWith(data []byte, opts Options, bufs *bufPool, cols func(w, h int) (int, int, bool)) (img RGB, err error) {
 	defer func() {
 		// The pure-Go decoders are not expected to panic, but a malformed file
 		// must never crash a server: report it as corrupt data instead.
@@ -84,7 +86,7 @@ func decodeWith(data []byte, opts Options, bufs *bufPool) (img RGB, err error) {
 	var d decoded
 	switch format {
 	case "jpeg":
-		d, err = decodeJPEGWith(data, opts, bufs)
+		d, err = decodeJPEGWith(data, opts, bufs, cols)
 	case "png":
 		d, err = decodePNG(data, opts)
 	case "gif":

@@ -69,6 +69,50 @@ func (p *Processor) OutputSize(w, h int) (int, int) {
 // with do_center_crop false and extreme aspect ratios).
 const maxOutputPixels = 1 << 28
 
+// geometry is where Crop's output comes from for a w×h input: the resize size,
+// the output size, the centre-crop offsets, and the window [x0, x1) × [y0, y1) of
+// the resized image that lies inside the output.
+type geometry struct {
+	rw, rh, ow, oh, offX, offY, x0, x1, y0, y1 int
+}
+
+func (p *Processor) geometry(w, h int) (geometry, error) {
+	var g geometry
+	g.rw, g.rh = p.ResizedSize(w, h)
+	if g.rw <= 0 || g.rh <= 0 {
+		return g, fmt.Errorf("preprocess: %dx%d image resizes to %dx%d", w, h, g.rw, g.rh)
+	}
+	g.ow, g.oh = p.OutputSize(w, h)
+	if int64(g.ow)*int64(g.oh) > maxOutputPixels {
+		return g, fmt.Errorf("preprocess: output %dx%d too large", g.ow, g.oh)
+	}
+	// HF center_crop: offset floor((orig-crop)/2) per axis; where the crop is
+	// larger than the image it zero-pads (the window starts at that offset).
+	g.offX, g.offY = floorDiv2(g.rw-g.ow), floorDiv2(g.rh-g.oh)
+	g.x0, g.x1 = max(g.offX, 0), min(g.offX+g.ow, g.rw)
+	g.y0, g.y1 = max(g.offY, 0), min(g.offY+g.oh, g.rh)
+	return g, nil
+}
+
+// sourceColumns is the range of input columns [c0, c1) that Crop reads for a w×h
+// input: the horizontal taps of the window (or the window itself without
+// resampling). ok is false when there is no such range.
+func (p *Processor) sourceColumns(w, h int) (c0, c1 int, ok bool) {
+	g, err := p.geometry(w, h)
+	if err != nil || g.x1 <= g.x0 || g.y1 <= g.y0 {
+		return 0, 0, false
+	}
+	if !p.cfg.DoResize || g.rw == w {
+		return g.x0, g.x1, true
+	}
+	k := p.kernels.get(w, g.rw, g.x0, g.x1-g.x0)
+	c0, c1 = int(k.xmin[0]), int(k.xmin[0]+k.n[0])
+	for i := range k.xmin {
+		c0, c1 = min(c0, int(k.xmin[i])), max(c1, int(k.xmin[i]+k.n[i]))
+	}
+	return c0, c1, true
+}
+
 // Crop runs resize and centre crop and returns the uint8 image that rescale and
 // normalize then read (HF's array just before rescale, HWC). Only the cropped
 // window of the resize is computed; it is identical to resizing everything.
@@ -76,26 +120,17 @@ func (p *Processor) Crop(img RGB) (RGB, error) {
 	if err := img.Valid(); err != nil {
 		return RGB{}, err
 	}
-	rw, rh := p.ResizedSize(img.W, img.H)
-	if rw <= 0 || rh <= 0 {
-		return RGB{}, fmt.Errorf("preprocess: %dx%d image resizes to %dx%d", img.W, img.H, rw, rh)
+	g, err := p.geometry(img.W, img.H)
+	if err != nil {
+		return RGB{}, err
 	}
-	ow, oh := p.OutputSize(img.W, img.H)
-	if int64(ow)*int64(oh) > maxOutputPixels {
-		return RGB{}, fmt.Errorf("preprocess: output %dx%d too large", ow, oh)
-	}
-	// HF center_crop: offset floor((orig-crop)/2) per axis; where the crop is
-	// larger than the image it zero-pads (the window starts at that offset).
-	offX, offY := floorDiv2(rw-ow), floorDiv2(rh-oh)
-	// Window of the resized image that is inside the output.
-	x0, x1 := max(offX, 0), min(offX+ow, rw)
-	y0, y1 := max(offY, 0), min(offY+oh, rh)
+	ow, oh, offX, offY, x0, y0 := g.ow, g.oh, g.offX, g.offY, g.x0, g.y0
 	src := plane{w: img.W, h: img.H, ch: 3, pix: img.Pix}
 	var win plane
 	if p.cfg.DoResize {
-		win = resizeWindow(src, rw, rh, x0, y0, x1-x0, y1-y0, &p.kernels)
+		win = resizeWindow(src, g.rw, g.rh, x0, y0, g.x1-x0, g.y1-y0, &p.kernels)
 	} else {
-		win = cropPlane(src, x0, y0, x1-x0, y1-y0)
+		win = cropPlane(src, x0, y0, g.x1-x0, g.y1-y0)
 	}
 	if x0-offX == 0 && y0-offY == 0 && win.w == ow && win.h == oh {
 		return RGB{W: ow, H: oh, Pix: win.pix}, nil
@@ -174,7 +209,9 @@ func (p *Processor) PreprocessData(data []byte, opts Options) ([]float32, error)
 		}
 		return p.Preprocess(img)
 	}
-	img, err := decodeWith(data, opts, &p.bufs)
+	// Only the columns the resize reads are decoded (the rest of the pooled buffer
+	// is stale): the crop below reads nothing else.
+	img, err := decodeWith(data, opts, &p.bufs, p.sourceColumns)
 	if err != nil {
 		return nil, err
 	}

@@ -190,9 +190,11 @@ func runDriver(args []string) error {
 	// Metric 3: preprocessing (single thread; the Go batch figure on all threads).
 	if want("preprocess") {
 		n := strconv.Itoa(max(10, 4*c.N))
-		do("preprocess", "go", []string{c.Gopre, "-model", c.Model, "-image", image, "-n", n,
-			"-images", imagesList, "-batch", "8", "-threads", thr})
-		do("preprocess", "hf", []string{c.Python, c.HFScript, "preprocess", "--model", c.Model, "--image", image, "--n", n})
+		for i := 0; i < c.Reps; i++ { // alternating processes: a load change hits both sides
+			do("preprocess", "go", []string{c.Gopre, "-model", c.Model, "-image", image, "-n", n,
+				"-images", imagesList, "-batch", "8", "-threads", thr})
+			do("preprocess", "hf", []string{c.Python, c.HFScript, "preprocess", "--model", c.Model, "--image", image, "--n", n})
+		}
 	}
 
 	// Metric 4: steady state, one image × 4 labels, and the image tower alone.

@@ -106,6 +106,23 @@ int zs_start(zs_handle *h, int channels) {
 	return 0;
 }
 
+/* jpeg_crop_scanline: decode only columns [*x, *x + *w), widened by libjpeg-turbo
+   to iMCU boundaries (the widened range is returned). Entropy decoding still reads
+   every block, so errors and warnings are those of a full decode. */
+int zs_crop(zs_handle *h, int *x, int *w) {
+	JDIMENSION xo = (JDIMENSION)*x, wo = (JDIMENSION)*w;
+	h->stage = 2;
+	if (setjmp(h->err.jb)) {
+		zs_fail(h);
+		return 1;
+	}
+	jpeg_crop_scanline(&h->cinfo, &xo, &wo);
+	*x = (int)xo;
+	*w = (int)wo;
+	h->out_width = (int)h->cinfo.output_width;
+	return 0;
+}
+
 int zs_read(zs_handle *h, unsigned char *out, size_t stride) {
 	JSAMPROW row;
 	h->stage = 2;

@@ -34,6 +34,7 @@ typedef struct {
 zs_handle *zs_new(const unsigned char *data, size_t len);
 int zs_read_header(zs_handle *h);
 int zs_start(zs_handle *h, int channels);
+int zs_crop(zs_handle *h, int *x, int *w);
 int zs_read(zs_handle *h, unsigned char *out, size_t stride);
 void zs_free(zs_handle *h);
 const char *zs_version(void);

@@ -112,8 +112,22 @@ func (d *Decoder) Decode() (*Image, error) { return d.DecodeInto(nil) }
 // DecodeInto is Decode writing into buf when it is large enough (its old
 // contents are overwritten; no zeroing needed), else into a new buffer.
 func (d *Decoder) DecodeInto(buf []byte) (*Image, error) {
+	im, _, _, err := d.DecodeColumnsInto(buf, 0, d.hdr.Width)
+	return im, err
+}
+
+// DecodeColumnsInto is DecodeInto that decodes only columns [x0, x1) — widened
+// by libjpeg-turbo to whole iMCUs, the range it reports as [c0, c1) — into their
+// places in the full-size image (Width×Height×Channels, as DecodeInto). Samples
+// outside [c0, c1) are left as they were in buf. Inside the range, the samples
+// equal a full decode's except near its edges when they are not the image's
+// edges: there fancy upsampling and block smoothing see no neighbours, so callers
+// ask for a margin (two iMCUs are enough: the package tests check 32 pixels).
+// Errors, warnings and truncation are those of a full decode (every block is
+// still entropy-decoded).
+func (d *Decoder) DecodeColumnsInto(buf []byte, x0, x1 int) (im *Image, c0, c1 int, err error) {
 	if d.closed {
-		return nil, errors.New("jpegturbo: decoder closed")
+		return nil, 0, 0, errors.New("jpegturbo: decoder closed")
 	}
 	ch := 0
 	switch d.hdr.Components {
@@ -124,14 +138,29 @@ func (d *Decoder) DecodeInto(buf []byte) (*Image, error) {
 	case 4:
 		ch = 4
 	default:
-		return nil, &UnsupportedError{Msg: fmt.Sprintf("cannot handle %d-layer images", d.hdr.Components)}
+		return nil, 0, 0, &UnsupportedError{Msg: fmt.Sprintf("cannot handle %d-layer images", d.hdr.Components)}
 	}
 	if rc := C.zs_start(d.h, C.int(ch)); rc != 0 {
-		return nil, d.err(rc)
+		return nil, 0, 0, d.err(rc)
 	}
 	w, h := int(d.h.out_width), int(d.h.out_height)
 	if int(d.h.out_components) != ch || w != d.hdr.Width || h != d.hdr.Height {
-		return nil, &CorruptError{Msg: "unexpected output geometry"}
+		return nil, 0, 0, &CorruptError{Msg: "unexpected output geometry"}
+	}
+	x0, x1 = max(x0, 0), min(x1, w)
+	c0, c1 = 0, w
+	if x1 <= x0 {
+		x0, x1 = 0, w
+	}
+	if x0 > 0 || x1 < w {
+		cx, cw := C.int(x0), C.int(x1-x0)
+		if rc := C.zs_crop(d.h, &cx, &cw); rc != 0 {
+			return nil, 0, 0, d.err(rc)
+		}
+		c0, c1 = int(cx), int(cx+cw)
+		if c0 < 0 || c0 > x0 || c1 < x1 || c1 > w || int(d.h.out_width) != c1-c0 {
+			return nil, 0, 0, &CorruptError{Msg: "unexpected crop geometry"}
+		}
 	}
 	var pix []byte
 	if cap(buf) >= w*h*ch {
@@ -139,13 +168,13 @@ func (d *Decoder) DecodeInto(buf []byte) (*Image, error) {
 	} else {
 		pix = make([]byte, w*h*ch)
 	}
-	if rc := C.zs_read(d.h, (*C.uchar)(unsafe.Pointer(&pix[0])), C.size_t(w*ch)); rc != 0 {
-		return nil, d.err(rc)
+	if rc := C.zs_read(d.h, (*C.uchar)(unsafe.Pointer(&pix[c0*ch])), C.size_t(w*ch)); rc != 0 {
+		return nil, 0, 0, d.err(rc)
 	}
 	if st := int(d.h.eof_stage); st != StageNone && st < StageFinish {
-		return nil, ErrTruncated
+		return nil, 0, 0, ErrTruncated
 	}
-	return &Image{Width: w, Height: h, Channels: ch, Pix: pix}, nil
+	return &Image{Width: w, Height: h, Channels: ch, Pix: pix}, c0, c1, nil
 }
 
 // Close releases the libjpeg state.
