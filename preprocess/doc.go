@@ -45,6 +45,14 @@
 //     compression, GIF frames outside the logical screen or pixels beyond the
 //     palette. Malformed EXIF is ignored (Pillow may raise in exif_transpose).
 //
+// Speed without changing a bit: only the centre crop's window of the resize is
+// computed; on CPUs with AVX2 both resize passes run as exact integer SIMD
+// (internal/hsimd; the Go loops remain the fallback and the tests' reference); and
+// [Processor.PreprocessData] decodes only the JPEG columns that window reads (plus
+// a margin; libjpeg-turbo still entropy-decodes every block, so errors are those
+// of a full decode). The tests compare each shortcut with the long way.
+//
 // JPEG decoding needs cgo and libjpeg-turbo (Debian: libjpeg62-turbo-dev); the
-// rest is plain Go (golang.org/x/image for WebP, BMP, TIFF).
+// resize's SIMD passes are C compiled by cgo; the rest is plain Go
+// (golang.org/x/image for WebP, BMP, TIFF).
 package preprocess
