@@ -2,6 +2,7 @@ package preprocess
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +47,12 @@ func FuzzDecode(f *testing.F) {
 			}
 			if len(pv) != 3*224*224 {
 				t.Fatalf("%d values", len(pv))
+			}
+			// PreprocessData takes shortcuts (a column-cropped JPEG decode into a
+			// recycled buffer): it must agree with the long way, bit for bit.
+			pv2, err := p.PreprocessData(data, opts)
+			if err != nil || !slices.Equal(f32bytes(pv2), f32bytes(pv)) {
+				t.Fatalf("PreprocessData differs from Decode+Preprocess (err %v)", err)
 			}
 		}
 	})
