@@ -214,24 +214,13 @@ func childSteady(args []string) error {
 		return err
 	}
 	first := since(t0)
-	var cached []float64
-	for i := 0; i < *n; i++ {
-		t := time.Now()
-		if _, err := c.ClassifyFiles(ctx, paths, req); err != nil {
-			return err
-		}
-		cached = append(cached, since(t))
-	}
-
 	// The pipeline's own work, labels re-encoded every call: decode + preprocess,
 	// tokenize, CLIPModel.forward, softmax.
 	texts := make([]string, len(req.Labels))
 	for i, l := range req.Labels {
 		texts[i], _ = zeroshot.Format(zeroshot.DefaultTemplate, l)
 	}
-	var uncached []float64
-	for i := 0; i < *n; i++ {
-		t := time.Now()
+	uncachedCall := func() error {
 		data, err := c.Processor.PreprocessFiles(paths, preprocess.PipelineOptions)
 		if err != nil {
 			return err
@@ -244,24 +233,33 @@ func childSteady(args []string) error {
 		if err != nil {
 			return err
 		}
-		if _, err := zeroshot.Softmax(out.LogitsPerImage); err != nil {
-			return err
-		}
-		uncached = append(uncached, since(t))
+		_, err = zeroshot.Softmax(out.LogitsPerImage)
+		return err
 	}
-
 	data, err := c.Processor.PreprocessFiles(paths, preprocess.PipelineOptions)
 	if err != nil {
 		return err
 	}
 	px := pixelsOf(c.Processor, data, 1)
-	var tower []float64
-	for i := 0; i < *n; i++ {
+
+	// The three figures alternate call by call, so a load change hits all of them.
+	var cached, uncached, tower []float64
+	timed := func(dst *[]float64, f func() error) error {
 		t := time.Now()
-		if _, err := c.Model.GetImageFeatures(px); err != nil {
+		err := f()
+		*dst = append(*dst, since(t))
+		return err
+	}
+	for i := 0; i < *n; i++ {
+		if err := timed(&cached, func() error { _, err := c.ClassifyFiles(ctx, paths, req); return err }); err != nil {
 			return err
 		}
-		tower = append(tower, since(t))
+		if err := timed(&uncached, uncachedCall); err != nil {
+			return err
+		}
+		if err := timed(&tower, func() error { _, err := c.Model.GetImageFeatures(px); return err }); err != nil {
+			return err
+		}
 	}
 	return emit(map[string]any{"first_s": first, "classify": stats(cached), "classify_uncached": stats(uncached),
 		"tower": stats(tower), "top1": res[0][0].Label, "peak_rss": procStatus("VmHWM")})

@@ -200,7 +200,7 @@ func runDriver(args []string) error {
 	// Metric 4: steady state, one image × 4 labels, and the image tower alone.
 	if want("steady") {
 		n := strconv.Itoa(c.N)
-		for i := 0; i < min(2, c.Reps); i++ { // alternating processes: a load change hits both sides
+		for i := 0; i < c.Reps; i++ { // alternating processes: a load change hits both sides
 			do("steady", "go", goArgs("steady", "-model", c.Model, "-image", image, "-n", n, "-dtype", c.DType))
 			do("steady", "hf", hfArgs("steady", "--model", c.Model, "--image", image, "--n", n, "--dtype", c.DType))
 		}
