@@ -82,17 +82,8 @@ func TestConfigVariants(t *testing.T) {
 	if len(ix.Configs) == 0 {
 		t.Fatal("no config cases")
 	}
-	base := `{"crop_size":224,"do_center_crop":true,"do_normalize":true,"do_resize":true,"resample":3,"size":224}`
 	for _, c := range ix.Configs {
-		var m map[string]any
-		json.Unmarshal([]byte(base), &m)
-		var over map[string]any
-		json.Unmarshal(c.Config, &over)
-		for k, v := range over {
-			m[k] = v
-		}
-		b, _ := json.Marshal(m)
-		cfg, err := ParseConfig(b)
+		cfg, err := ParseConfig(mergeConfig(t, string(c.Config)))
 		if err != nil {
 			t.Fatalf("%s: %v", c.Config, err)
 		}

@@ -71,12 +71,11 @@ func TestPreprocessDataCropDecode(t *testing.T) {
 	t.Logf("%d cases", n)
 }
 
-// mergeConfig overlays c on CLIP's preprocessor_config.json defaults.
+// mergeConfig overlays the JSON object c on CLIP's preprocessor_config.json keys
+// (the rest take ParseConfig's defaults, which are CLIP's).
 func mergeConfig(t *testing.T, c string) []byte {
 	m := map[string]any{"crop_size": 224, "do_center_crop": true, "do_normalize": true, "do_resize": true,
-		"resample": 3, "size": 224, "do_rescale": true, "rescale_factor": 1.0 / 255,
-		"image_mean": []float64{0.48145466, 0.4578275, 0.40821073},
-		"image_std":  []float64{0.26862954, 0.26130258, 0.27577711}}
+		"resample": 3, "size": 224}
 	var over map[string]any
 	if err := json.NewDecoder(strings.NewReader(c)).Decode(&over); err != nil {
 		t.Fatal(err)

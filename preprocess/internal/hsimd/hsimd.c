@@ -29,6 +29,12 @@ static inline void pixel_scalar(uint8_t *o, const uint8_t *in, int n, const int3
 	o[2] = clip8(s2);
 }
 
+/* Whether the last 16-byte load of an output pixel (pairs tap pairs from byte off of
+   row) would read past the end of src: such pixels take pixel_scalar. */
+static inline int overruns(const uint8_t *row, const uint8_t *src, size_t srcLen, ptrdiff_t off, int pairs) {
+	return (size_t)((row - src) + off + 6 * (ptrdiff_t)(pairs - 1) + 16) > srcLen;
+}
+
 /* lanes [R, G, B, 0] (int32) -> three clipped bytes, from the lo and hi sums. */
 static inline void store3(uint8_t *o, __m128i slo, __m128i shi) {
 	__m128i acc = _mm_add_epi32(_mm_slli_epi32(shi, 11), slo);
@@ -57,8 +63,7 @@ __attribute__((target("avx2"))) void zs_hsimd_rgb(uint8_t *out, ptrdiff_t outStr
 		for (int x = 0; x < outW; x++) {
 			const int nn = n[x], pairs = (nn + 1) / 2;
 			const ptrdiff_t off = 3 * (ptrdiff_t)xmin[x];
-			/* The last 16-byte load starts at off + 6*(pairs-1) in row 1. */
-			if ((size_t)((r1 - src) + off + 6 * (ptrdiff_t)(pairs - 1) + 16) > srcLen) {
+			if (overruns(r1, src, srcLen, off, pairs)) { /* row 1 ends later than row 0 */
 				pixel_scalar(o0 + 3 * x, r0 + off, nn, k + (ptrdiff_t)x * ksize);
 				pixel_scalar(o1 + 3 * x, r1 + off, nn, k + (ptrdiff_t)x * ksize);
 				continue;
@@ -84,7 +89,7 @@ __attribute__((target("avx2"))) void zs_hsimd_rgb(uint8_t *out, ptrdiff_t outStr
 		for (int x = 0; x < outW; x++) {
 			const int nn = n[x], pairs = (nn + 1) / 2;
 			const ptrdiff_t off = 3 * (ptrdiff_t)xmin[x];
-			if ((size_t)((r0 - src) + off + 6 * (ptrdiff_t)(pairs - 1) + 16) > srcLen) {
+			if (overruns(r0, src, srcLen, off, pairs)) {
 				pixel_scalar(o0 + 3 * x, r0 + off, nn, k + (ptrdiff_t)x * ksize);
 				continue;
 			}
