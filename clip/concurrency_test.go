@@ -1,7 +1,6 @@
 package clip
 
 import (
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -13,7 +12,7 @@ import (
 // a lone caller gets; Close during calls makes later calls fail with ErrClosed.
 func TestConcurrentCallsAndClose(t *testing.T) {
 	skipWithoutFixtures(t)
-	g := loadGoldens(t, filepath.Join(modelDir("odd"), "golden"))
+	g := loadGoldens(t, goldenDir(modelDir("odd")))
 	m, err := Load(modelDir("odd"), Options{Threads: 1})
 	require.NoError(t, err)
 	want, err := m.Forward(g.pixels, g.tokens)

@@ -60,7 +60,7 @@ func TestFullModelParity(t *testing.T) {
 	if dir == "" {
 		t.Skipf("%s is not set: the full-size model lives outside git (make parity-full builds it)", fullEnv)
 	}
-	gdir := filepath.Join(dir, "golden")
+	gdir := goldenDir(dir)
 	var idx fullIndex
 	b, err := os.ReadFile(filepath.Join(gdir, "index.json"))
 	require.NoError(t, err, "run make fixtures-full")
@@ -124,7 +124,7 @@ func TestFullModelParity(t *testing.T) {
 func runChild(t *testing.T, spec childSpec) childResult {
 	js, _ := json.Marshal(spec)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestFullModelChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), childEnv+"="+string(js))
+	cmd.Env = append(golden.WithoutRepro(os.Environ()), childEnv+"="+string(js))
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "child %s: %s", spec.Path, out)
 	var res childResult

@@ -8,11 +8,19 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zeroshot-clip/zeroshot/internal/golden"
+	"github.com/zeroshot-clip/zeroshot/internal/torch"
 )
+
+// TestMain pins libtorch's CPU paths before the first op, so that the committed
+// goldens hold bit for bit on any x86-64 machine (golden.ReproEnv).
+func TestMain(m *testing.M) { golden.Main(m) }
 
 var fixtureModels = []string{"tiny-l14", "odd"}
 
 func modelDir(name string) string { return filepath.Join("..", "testdata", "models", name) }
+
+// goldenDir is the goldens of a fixture model for the libtorch this test links.
+func goldenDir(dir string) string { return filepath.Join(dir, "golden"+golden.Suffix(torch.Version())) }
 
 // goldens holds one fixture model's golden inputs and outputs.
 type goldens struct {

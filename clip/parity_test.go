@@ -17,7 +17,7 @@ func TestParityWithTransformers(t *testing.T) {
 	skipWithoutFixtures(t)
 	for _, name := range fixtureModels {
 		dir := modelDir(name)
-		g := loadGoldens(t, filepath.Join(dir, "golden"))
+		g := loadGoldens(t, goldenDir(dir))
 		converted := filepath.Join(t.TempDir(), name+".safetensors")
 		require.NoError(t, Convert(dir, converted, Float32))
 		for _, src := range []struct{ format, path string }{

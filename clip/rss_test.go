@@ -3,7 +3,6 @@ package clip
 import (
 	"bufio"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -44,7 +43,7 @@ func TestForwardLoopKeepsMemoryFlat(t *testing.T) {
 	if testing.Short() {
 		n = 50
 	}
-	g := loadGoldens(t, filepath.Join(modelDir("tiny-l14"), "golden"))
+	g := loadGoldens(t, goldenDir(modelDir("tiny-l14")))
 	m, err := Load(modelDir("tiny-l14"), Options{Threads: 1})
 	require.NoError(t, err)
 	defer m.Close()

@@ -42,7 +42,7 @@ func cleanEnv(t *testing.T) {
 
 func fixtureRepo(t *testing.T, id string) *hubtest.Repo {
 	t.Helper()
-	r, err := hubtest.LoadRepo(id, fixtureDir, "golden")
+	r, err := hubtest.LoadRepo(id, fixtureDir, "golden*")
 	require.NoError(t, err)
 	require.Contains(t, r.Files, "model.safetensors")
 	return r

@@ -24,6 +24,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zeroshot-clip/zeroshot/clip"
+	"github.com/zeroshot-clip/zeroshot/internal/golden"
+	"github.com/zeroshot-clip/zeroshot/internal/torch"
 	"github.com/zeroshot-clip/zeroshot/preprocess"
 	"github.com/zeroshot-clip/zeroshot/zeroshot"
 )
@@ -80,7 +82,7 @@ func decodeResults(t testing.TB, b []byte) []zeroshot.Result {
 	return res
 }
 
-type golden struct {
+type pipelineGolden struct {
 	Cases []struct {
 		Image         string            `json:"image"`
 		Labels        []string          `json:"labels"`
@@ -96,8 +98,8 @@ func TestClassifyMatchesPipeline(t *testing.T) {
 		t.Run(model, func(t *testing.T) {
 			c := openClassifier(t, model)
 			_, hs := newTestServer(t, c, Options{})
-			var g golden
-			require.NoError(t, json.Unmarshal(readFile(t, "testdata", "pipeline", model+".json"), &g))
+			var g pipelineGolden
+			require.NoError(t, json.Unmarshal(readFile(t, "testdata", "pipeline", golden.PipelineFile(model, torch.Version())), &g))
 			n := 0
 			for _, tc := range g.Cases {
 				if hasDuplicates(tc.Labels) {

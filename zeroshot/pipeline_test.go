@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zeroshot-clip/zeroshot/clip"
+	"github.com/zeroshot-clip/zeroshot/internal/golden"
+	"github.com/zeroshot-clip/zeroshot/internal/torch"
 	"github.com/zeroshot-clip/zeroshot/preprocess"
 	"github.com/zeroshot-clip/zeroshot/tokenize"
 )
@@ -36,7 +38,7 @@ var fixtureModels = []string{"tiny-l14", "odd"}
 
 func readGolden(t *testing.T, name string) pipelineGolden {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "pipeline", name+".json"))
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "pipeline", golden.PipelineFile(name, torch.Version())))
 	require.NoError(t, err)
 	var g pipelineGolden
 	require.NoError(t, json.Unmarshal(b, &g))

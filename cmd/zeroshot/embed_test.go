@@ -13,6 +13,7 @@ import (
 
 	"github.com/zeroshot-clip/zeroshot/clip"
 	"github.com/zeroshot-clip/zeroshot/internal/golden"
+	"github.com/zeroshot-clip/zeroshot/internal/torch"
 	"github.com/zeroshot-clip/zeroshot/preprocess"
 	"github.com/zeroshot-clip/zeroshot/tokenize"
 	"github.com/zeroshot-clip/zeroshot/zeroshot"
@@ -54,7 +55,7 @@ func TestEmbedTextsGolden(t *testing.T) {
 			stdout := zsOK(t, args...)
 			assert.Equal(t, strings.Join(lines[1:], "\n")+"\n", stdout, "the rows, listed")
 			got, shape := readNPY(t, out)
-			want, wshape := readNPY(t, filepath.Join(mdir, "golden", tc.golden+".npy"))
+			want, wshape := readNPY(t, filepath.Join(golden.ModelDir(mdir, torch.Version()), tc.golden+".npy"))
 			require.Equal(t, []int{len(goldenTexts), wshape[1]}, shape)
 			var maxDiff float64
 			for i, g := range goldenTexts {

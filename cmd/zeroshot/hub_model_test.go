@@ -22,7 +22,7 @@ func fakeHub(t *testing.T) (*hubtest.Server, string) {
 		os.Unsetenv(k)
 	}
 	t.Setenv("HOME", t.TempDir())
-	repo, err := hubtest.LoadRepo("tiny/l14", tinyModel, "golden")
+	repo, err := hubtest.LoadRepo("tiny/l14", tinyModel, "golden*")
 	require.NoError(t, err)
 	srv := hubtest.NewServer(repo)
 	t.Cleanup(srv.Close)

@@ -12,6 +12,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/zeroshot-clip/zeroshot/internal/golden"
+	"github.com/zeroshot-clip/zeroshot/internal/torch"
 )
 
 // With the bare labels (--template "{}"), the example's probabilities are the golden
@@ -26,7 +29,7 @@ func TestManualExample(t *testing.T) {
 			require.NoError(t, err)
 			var got []result
 			require.NoError(t, json.Unmarshal(out.Bytes(), &got))
-			labels, probs := golden(t, model)
+			labels, probs := manualGolden(t, model)
 			require.Len(t, got, len(labels))
 			var maxDiff float64
 			for i, r := range got {
@@ -63,9 +66,9 @@ func TestManualExampleTemplate(t *testing.T) {
 		"--image", filepath.Join("..", "chelsea.png"), "--template", "no placeholder"}, io.Discard, io.Discard))
 }
 
-func golden(t *testing.T, model string) ([]string, []float64) {
+func manualGolden(t *testing.T, model string) ([]string, []float64) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "pipeline", model+".json"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "pipeline", golden.PipelineFile(model, torch.Version())))
 	require.NoError(t, err)
 	var g struct {
 		Cases []struct {

@@ -12,6 +12,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/zeroshot-clip/zeroshot/internal/golden"
+	"github.com/zeroshot-clip/zeroshot/internal/torch"
 )
 
 type result struct {
@@ -30,7 +33,7 @@ func TestPipelineExample(t *testing.T) {
 			require.NoError(t, err)
 			var got []result
 			require.NoError(t, json.Unmarshal(out.Bytes(), &got))
-			want := golden(t, model, "chelsea.png", "cat,dog,fox,owl")
+			want := pipelineGolden(t, model, "chelsea.png", "cat,dog,fox,owl")
 			require.Len(t, got, len(want))
 			var maxDiff float64
 			for i := range want {
@@ -55,10 +58,10 @@ func TestPipelineExampleBadInput(t *testing.T) {
 	}
 }
 
-// golden returns the pipeline's output for image and labels from testdata/pipeline.
-func golden(t *testing.T, model, image, labels string) []result {
+// pipelineGolden returns the pipeline's output for image and labels from testdata/pipeline.
+func pipelineGolden(t *testing.T, model, image, labels string) []result {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "pipeline", model+".json"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "pipeline", golden.PipelineFile(model, torch.Version())))
 	require.NoError(t, err)
 	var g struct {
 		Cases []struct {

@@ -35,7 +35,7 @@ type Repo struct {
 }
 
 // LoadRepo reads every regular file under dir (recursively, skipping the named top-level
-// entries) into a Repo.
+// entries; a name ending in "*" skips every entry it prefixes) into a Repo.
 func LoadRepo(id, dir string, skip ...string) (*Repo, error) {
 	r := &Repo{ID: id, Files: map[string][]byte{}}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -45,7 +45,7 @@ func LoadRepo(id, dir string, skip ...string) (*Repo, error) {
 		rel, _ := filepath.Rel(dir, p)
 		rel = filepath.ToSlash(rel)
 		for _, s := range skip {
-			if rel == s {
+			if rel == s || (strings.HasSuffix(s, "*") && strings.HasPrefix(rel, strings.TrimSuffix(s, "*"))) {
 				if d.IsDir() {
 					return filepath.SkipDir
 				}

@@ -1,4 +1,5 @@
 """Regenerate every committed fixture: run each gen_*.py in this folder, in name order."""
+import repro  # noqa: F401  (libtorch's reproducible CPU paths, before torch is imported)
 import glob
 import os
 import runpy

@@ -44,6 +44,30 @@ def meta(**extra):
     return m
 
 
+def torch_suffix():
+    """The suffix of goldens made on this torch: "" for 2.1.0 (the original set), else
+    "-torch<version>" (internal/golden.Suffix on the Go side)."""
+    import torch
+    v = torch.__version__.split("+")[0]
+    return "" if v == "2.1.0" else "-torch" + v
+
+
+def pil_processor_class():
+    """The PIL-path CLIPImageProcessor: transformers 4.x's default, 5.x's backend="pil"."""
+    import transformers
+    if transformers.__version__.startswith("4."):
+        from transformers import CLIPImageProcessor
+        return CLIPImageProcessor
+    from transformers import CLIPImageProcessorPil
+    return CLIPImageProcessorPil
+
+
+def dtype_kw(dtype):
+    """from_pretrained's dtype keyword (torch_dtype before transformers 5)."""
+    import transformers
+    return {"torch_dtype" if transformers.__version__.startswith("4.") else "dtype": dtype}
+
+
 def write_json(path, obj):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:

@@ -29,7 +29,7 @@ from transformers import CLIPConfig, CLIPModel, CLIPImageProcessor, CLIPTokenize
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from common import SHARED_MODEL, log, meta, write_json, write_npy  # noqa: E402
+from common import SHARED_MODEL, dtype_kw, log, meta, pil_processor_class, torch_suffix, write_json, write_npy  # noqa: E402
 from gen_models import noise, randomize, synthetic  # noqa: E402
 
 SEED = 4242
@@ -39,8 +39,12 @@ SMALL_FILES = ["preprocessor_config.json", "tokenizer.json", "vocab.json", "merg
                "tokenizer_config.json", "special_tokens_map.json"]
 
 
+# Eager attention: the graph the Go side mirrors in its default ("4.54") profile.
+EAGER = {"attn_implementation": "eager"}
+
+
 def inputs(d):
-    proc = CLIPImageProcessor.from_pretrained(d)
+    proc = pil_processor_class().from_pretrained(d)
     tok = CLIPTokenizerFast.from_pretrained(d)
     images = [synthetic(640, 480), noise(300, 333, 1), synthetic(225, 225)]
     pixels = proc(images=images, return_tensors="pt")["pixel_values"]
@@ -70,7 +74,7 @@ def measure(d):
     pixels, ids, mask = inputs(d)
     rss0 = vm("VmRSS")
     t0 = time.time()
-    model = CLIPModel.from_pretrained(d).eval()
+    model = CLIPModel.from_pretrained(d, **EAGER).eval()
     t1 = time.time()
     outputs(model, pixels, ids, mask)
     t2 = time.time()
@@ -79,28 +83,35 @@ def measure(d):
 
 
 def main(out):
+    """Build the model once (its weights stay whatever torch later computes goldens), then
+    write golden<suffix>/ for this oracle's torch (golden/ on 2.1.0)."""
     threads = int(os.environ.get("FULL_THREADS", "2"))
     torch.set_num_threads(threads)
     os.makedirs(out, exist_ok=True)
-    config = CLIPConfig.from_pretrained(SHARED_MODEL)
-    torch.manual_seed(SEED)
-    model = CLIPModel(config).eval()
-    randomize(model, SEED)
-    log("full: saving", out)
-    model.save_pretrained(out, safe_serialization=True)
-    model.save_pretrained(out, safe_serialization=False)
-    for name in SMALL_FILES:
-        shutil.copyfile(os.path.join(SHARED_MODEL, name), os.path.join(out, name))
+    if not os.path.exists(os.path.join(out, ".complete")):
+        config = CLIPConfig.from_pretrained(SHARED_MODEL)
+        torch.manual_seed(SEED)
+        model = CLIPModel(config).eval()
+        randomize(model, SEED)
+        log("full: saving", out)
+        model.save_pretrained(out, safe_serialization=True)
+        model.save_pretrained(out, safe_serialization=False)
+        for name in SMALL_FILES:
+            shutil.copyfile(os.path.join(SHARED_MODEL, name), os.path.join(out, name))
+        with open(os.path.join(out, ".complete"), "w") as f:
+            f.write("ok\n")
+        del model
+    model = CLIPModel.from_pretrained(out, **EAGER).eval()
 
     pixels, ids, mask = inputs(out)
-    g = os.path.join(out, "golden")
+    g = os.path.join(out, "golden" + torch_suffix())
     files = {"pixel_values": pixels.numpy(), "input_ids": ids.numpy().astype(np.int64),
              "attention_mask": mask.numpy().astype(np.int64)}
     files.update(outputs(model, pixels, ids, mask))
     for k, v in files.items():
         write_npy(os.path.join(g, k + ".npy"), v)
     del model
-    bf16 = CLIPModel.from_pretrained(out, torch_dtype=torch.bfloat16).eval()
+    bf16 = CLIPModel.from_pretrained(out, **EAGER, **dtype_kw(torch.bfloat16)).eval()
     for k, v in outputs(bf16, pixels, ids, mask).items():
         write_npy(os.path.join(g, "bf16", k + ".npy"), v)
     del bf16
@@ -110,15 +121,14 @@ def main(out):
                            capture_output=True, text=True, env=dict(os.environ, FULL_THREADS=str(threads)))
     python = json.loads(child.stdout.strip().splitlines()[-1])
     write_json(os.path.join(g, "index.json"), {
-        "meta": meta(torch_threads=threads),
+        "meta": meta(torch_threads=threads, attn_implementation="eager",
+                     image_processor=pil_processor_class().__name__ + " (PIL path)"),
         "seed": SEED,
         "labels": LABELS,
         "images": ["synthetic 640x480", "noise 300x333 seed 1", "synthetic 225x225"],
         "python": python,
         "files": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in files.items()},
     })
-    with open(os.path.join(out, ".complete"), "w") as f:
-        f.write("ok\n")
     log("full: done;", json.dumps(python))
 
 

@@ -142,8 +142,10 @@ def build(name, spec, seed):
     golden(d, model)
 
 
-def golden(d, model):
-    proc = CLIPImageProcessor.from_pretrained(d)
+def golden(d, model, out="golden", proc=None, extra_meta=None):
+    """Inputs and CLIPModel outputs for model (saved in d) into d/out. proc: the image
+    processor (default: the slow PIL CLIPImageProcessor of transformers 4.x)."""
+    proc = proc or CLIPImageProcessor.from_pretrained(d)
     tok = CLIPTokenizerFast.from_pretrained(d)
     images = [synthetic(640, 480), noise(300, 333, 1), synthetic(225, 225)]
     pixels = proc(images=images, return_tensors="pt")["pixel_values"]
@@ -151,7 +153,7 @@ def golden(d, model):
     enc = tok(texts, padding=True, return_tensors="pt")
     enc_max = tok(texts, padding="max_length", max_length=model.config.text_config.max_position_embeddings,
                   return_tensors="pt")
-    g = os.path.join(d, "golden")
+    g = os.path.join(d, out)
     os.makedirs(g, exist_ok=True)
     with torch.no_grad():
         out = model(pixel_values=pixels, input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
@@ -177,13 +179,13 @@ def golden(d, model):
     for k, v in files.items():
         write_npy(os.path.join(g, k + ".npy"), v)
     write_json(os.path.join(g, "index.json"), {
-        "meta": meta(torch_threads=torch.get_num_threads()),
+        "meta": meta(torch_threads=torch.get_num_threads(), **(extra_meta or {})),
         "texts": texts,
         "images": ["synthetic 640x480", "noise 300x333 seed 1", "synthetic 225x225"],
         "logit_scale": float(model.logit_scale.item()),
         "files": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in files.items()},
     })
-    log("wrote", rel(d))
+    log("wrote", rel(g))
 
 
 if __name__ == "__main__":

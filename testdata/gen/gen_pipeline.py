@@ -46,11 +46,15 @@ def make_images():
     src.save(os.path.join(OUT, "rotated6.jpg"), quality=90, exif=exif.tobytes())
 
 
-def run(model_dir):
+def run(model_dir, suffix="", model_kw=None, processor_kw=None, extra_meta=None):
+    """Write pipeline/<model><suffix>.json. model_kw / processor_kw go to from_pretrained
+    (attn_implementation, backend), for the pipeline and the manual flow alike."""
     name = os.path.basename(model_dir)
-    pipe = pipeline("zero-shot-image-classification", model=model_dir, device="cpu")
-    processor = AutoProcessor.from_pretrained(model_dir)
-    model = AutoModelForZeroShotImageClassification.from_pretrained(model_dir).eval()
+    model_kw, processor_kw = model_kw or {}, processor_kw or {}
+    processor = AutoProcessor.from_pretrained(model_dir, **processor_kw)
+    model = AutoModelForZeroShotImageClassification.from_pretrained(model_dir, **model_kw).eval()
+    pipe = pipeline("zero-shot-image-classification", model=model, tokenizer=processor.tokenizer,
+                    image_processor=processor.image_processor, device="cpu")
     cases = []
     for c in CASES:
         path = os.path.join(OUT, c["image"])
@@ -67,14 +71,15 @@ def run(model_dir):
             "pipeline": [{"score": r["score"], "label": r["label"]} for r in out],
             "manual": {"logits_per_image": logits[0].tolist(), "probs": probs[0].tolist()},
         })
-    write_json(os.path.join(OUT, name + ".json"), {
+    write_json(os.path.join(OUT, name + suffix + ".json"), {
         "meta": meta(pipeline_image_processor=type(pipe.image_processor).__name__,
                      pipeline_tokenizer=type(pipe.tokenizer).__name__,
-                     torch_threads=torch.get_num_threads()),
+                     torch_threads=torch.get_num_threads(),
+                     **dict({"attn_implementation": model.config._attn_implementation}, **(extra_meta or {}))),
         "model": "models/" + name,
         "cases": cases,
     })
-    log("wrote pipeline/%s.json" % name)
+    log("wrote pipeline/%s%s.json" % (name, suffix))
 
 
 if __name__ == "__main__":

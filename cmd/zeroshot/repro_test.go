@@ -1,0 +1,9 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/zeroshot-clip/zeroshot/internal/golden"
+)
+
+func TestMain(m *testing.M) { golden.Main(m) }

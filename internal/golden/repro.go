@@ -1,0 +1,88 @@
+package golden
+
+import (
+	"os"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// ReproEnv pins libtorch's CPU code paths so that float results are the same on every
+// x86-64 machine: ATen's portable kernels, MKL's conditional numerical reproducibility
+// in its SSE2 mode, oneDNN capped at SSE4.1. Without it the committed goldens hold
+// only on CPUs like the one that made them: MKL's GEMM takes other paths on AMD than
+// on Intel (the tiny model's pipeline scores differ in the 7th digit between an
+// AVX-512 Xeon and an AVX-512 EPYC, for Go and Python alike). The generators set the
+// same (testdata/gen/repro.py): keep the two lists equal.
+var ReproEnv = map[string]string{
+	"ATEN_CPU_CAPABILITY": "default",
+	"MKL_CBWR":            "COMPATIBLE",
+	"ONEDNN_MAX_CPU_ISA":  "AVX512_CORE",
+}
+
+// reproSet lists the variables SetRepro set (those it found unset).
+var reproSet []string
+
+// SetRepro sets each ReproEnv variable that is not already set. It must run before
+// libtorch's first op (libtorch and MKL read them once): call it from TestMain.
+func SetRepro() {
+	for _, k := range sortedKeys() {
+		if _, ok := os.LookupEnv(k); !ok {
+			os.Setenv(k, ReproEnv[k])
+			reproSet = append(reproSet, k)
+		}
+	}
+}
+
+// Main is the TestMain of a package whose tests compare libtorch's results with the
+// committed goldens: SetRepro, then the tests.
+func Main(m *testing.M) {
+	SetRepro()
+	os.Exit(m.Run())
+}
+
+// WithoutRepro returns env without the variables SetRepro set, for a child process that
+// must take libtorch's native paths (the full-size parity test: its goldens are made on
+// the same machine, unpinned).
+func WithoutRepro(env []string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		drop := false
+		for _, k := range reproSet {
+			if strings.HasPrefix(kv, k+"=") {
+				drop = true
+			}
+		}
+		if !drop {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func sortedKeys() []string {
+	ks := make([]string, 0, len(ReproEnv))
+	for k := range ReproEnv {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// Suffix is the name suffix of the goldens computed on libtorch torchVersion: the
+// original set ("golden/", "<model>.json") was made on 2.1.0; others carry
+// "-torch<version>" (testdata/gen/gen_goldens.py).
+func Suffix(torchVersion string) string {
+	if torchVersion == "2.1.0" {
+		return ""
+	}
+	return "-torch" + torchVersion
+}
+
+// ModelDir is the goldens of the fixture model in modelDir for libtorch torchVersion.
+func ModelDir(modelDir, torchVersion string) string {
+	return modelDir + string(os.PathSeparator) + "golden" + Suffix(torchVersion)
+}
+
+// PipelineFile is the name of testdata/pipeline's goldens of model for libtorch torchVersion.
+func PipelineFile(model, torchVersion string) string { return model + Suffix(torchVersion) + ".json" }
