@@ -1,4 +1,4 @@
-# zeroshot-clip: zero-shot image classification with CLIP in Go (gotch + libtorch 2.1.0).
+# zeroshot-clip: zero-shot image classification with CLIP in Go (gotch + libtorch 2.1.0 or 2.11.0).
 # `make help` lists the targets.
 
 SHELL := bash
@@ -8,12 +8,16 @@ include libtorch.mk
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-# Python oracle (Hugging Face transformers on torch 2.1.0), cached outside the clone.
-ORACLE_DIR := $(CACHE_DIR)/oracle-$(shell sha256sum requirements-oracle.txt | cut -c1-12)
+# Python oracles, cached outside the clone: ORACLE=4.54 (transformers 4.54.1 on torch 2.1.0,
+# requirements-oracle.txt) or ORACLE=5 (transformers 5 on torch 2.11.0, requirements-oracle-5.txt).
+# The default follows TORCH: the oracle that runs on the libtorch the Go side links.
+ORACLE ?= $(if $(filter 2.1.0,$(TORCH)),4.54,5)
+ORACLE_REQ := $(if $(filter 5,$(ORACLE)),requirements-oracle-5.txt,requirements-oracle.txt)
+ORACLE_DIR := $(CACHE_DIR)/oracle-$(shell sha256sum $(ORACLE_REQ) | cut -c1-12)
 ORACLE_PY := $(ORACLE_DIR)/bin/python
 export ORACLE_PY
 
-.PHONY: help test test-plain vet build run oracle fixtures fixtures-full parity-full clean
+.PHONY: help test test-plain vet build run oracle fixtures goldens gotch-schemas fixtures-full parity-full clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -31,25 +35,47 @@ build: libtorch ## build bin/zeroshot
 run: build ## classify examples/chelsea.png as cat/dog/fox/owl (default model: fetched once, 1.7 GB; or MODEL=dir)
 	bin/zeroshot classify examples/chelsea.png --labels cat,dog,fox,owl $(if $(MODEL),--model $(MODEL))
 
-oracle: $(ORACLE_DIR)/.complete ## the Python reference environment (torch 2.1.0 + transformers)
-$(ORACLE_DIR)/.complete: requirements-oracle.txt
-	@echo "oracle: creating $(ORACLE_DIR)"
+oracle: $(ORACLE_DIR)/.complete ## the Python reference environment (ORACLE=4.54: torch 2.1.0; ORACLE=5: torch 2.11.0)
+$(ORACLE_DIR)/.complete: $(ORACLE_REQ)
+	@echo "oracle: creating $(ORACLE_DIR) from $(ORACLE_REQ)"
 	rm -rf $(ORACLE_DIR)
 	python3 -m venv $(ORACLE_DIR)
-	$(ORACLE_PY) -m pip install -q --no-input -r requirements-oracle.txt
+	$(ORACLE_PY) -m pip install -q --no-input -r $(ORACLE_REQ)
 	touch $@
 
-fixtures: oracle ## regenerate testdata/ (tiny models, images, goldens) with the oracle
-	$(ORACLE_PY) testdata/gen/all.py
+fixtures: ## regenerate testdata/ (tiny models, images, goldens) with the 4.54 oracle, then the other goldens
+	$(MAKE) oracle ORACLE=4.54
+	$$($(MAKE) -s ORACLE=4.54 print-oracle-py) testdata/gen/all.py
+	$(MAKE) goldens ORACLE=5
 
-# The full-size random ViT-L/14 (~3.4 GB with goldens), outside git.
+goldens: oracle ## the goldens that depend on libtorch (logits, pipeline scores), for ORACLE's torch
+	$(ORACLE_PY) testdata/gen/gen_goldens.py
+
+.PHONY: print-oracle-py
+print-oracle-py:
+	@echo $(ORACLE_PY)
+
+# Dev: compare the op schemas of both oracles' torch with what gotch v0.9.1 binds, and
+# rewrite patches/gotch/torch-2.11.0/schema-diff.tsv (ops.tsv must then decide every entry).
+gotch-schemas: ## (dev) schema diff of gotch's ops between torch 2.1.0 and 2.11.0
+	$(MAKE) oracle ORACLE=4.54
+	$(MAKE) oracle ORACLE=5
+	@set -e; old=$$($(MAKE) -s ORACLE=4.54 print-oracle-py); new=$$($(MAKE) -s ORACLE=5 print-oracle-py); \
+	  tmp=$$(mktemp -d); $$old scripts/gotch-ops.py schemas $$old $$new $$tmp; \
+	  src=$$(go mod download -json github.com/sugarme/gotch@v0.9.1 | sed -n 's/^\s*"Dir": "\(.*\)",$$/\1/p'); \
+	  $$old scripts/gotch-ops.py diff $$src $$tmp/torch-2.1.0.txt $$tmp/torch-2.11.0.txt patches/gotch/torch-2.11.0/schema-diff.tsv; \
+	  rm -rf $$tmp
+
+# The full-size random ViT-L/14 (~3.4 GB with goldens), outside git. Built once; each
+# torch's goldens go beside the others (golden/ for 2.1.0, golden-torch<version>/ else).
 FULL_DIR ?= $(CACHE_DIR)/full-l14
+GOLDEN_SUFFIX = $(if $(filter 2.1.0,$(TORCH)),,-torch$(TORCH))
 
-fixtures-full: oracle ## build a random full-size ViT-L/14 + goldens in $(CACHE_DIR)/full-l14 (not in git)
+fixtures-full: oracle ## a random full-size ViT-L/14 in $(CACHE_DIR)/full-l14 (not in git) + goldens for ORACLE's torch
 	$(ORACLE_PY) testdata/gen/full.py $(FULL_DIR)
 
 parity-full: libtorch ## Go vs transformers on the full-size ViT-L/14 (built if missing): max |Δ|, load times, peak RSS
-	@test -f $(FULL_DIR)/.complete || $(MAKE) fixtures-full
+	@test -f $(FULL_DIR)/golden$(GOLDEN_SUFFIX)/index.json || $(MAKE) fixtures-full
 	ZEROSHOT_FULL_MODEL=$(FULL_DIR) $(GO_TORCH) test -count=1 -timeout 60m -run '^TestFullModelParity$$' -v ./clip/
 
 .PHONY: bench

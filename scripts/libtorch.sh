@@ -1,34 +1,39 @@
 #!/usr/bin/env bash
-# Resolve libtorch 2.1.0 for gotch v0.9.1 and print its facts as make variables.
+# Resolve libtorch for gotch v0.9.1 and print its facts as make variables.
 #
-#   LIBTORCH=<dir>  an unpacked official libtorch 2.1.0 zip (CPU or CUDA, either ABI);
-#   otherwise       PyPI's torch==2.1.0 wheel, fetched once with pip (no dependencies) and
-#                   unpacked into $CACHE_DIR/libtorch-2.1.0-pypi (outside any clone).
-#   CUDA=1          link the CUDA libraries (auto for a LIBTORCH that has libtorch_cuda.so).
+#   TORCH=<version>  one of scripts/torch-versions.sh's (default there);
+#   LIBTORCH=<dir>   an unpacked official libtorch zip of that version (CPU or CUDA, either
+#                    ABI), or a Python install's torch/ (site-packages/torch);
+#   otherwise        PyPI's torch==<version> wheel, fetched once with pip (no dependencies)
+#                    and unpacked into $CACHE_DIR/libtorch-<version>-pypi (outside any clone).
+#   CUDA=1           link the CUDA libraries (auto for a LIBTORCH that has libtorch_cuda.so);
+#                    with the wheel, also fetch torch's NVIDIA wheels so binaries run here.
+#   CUDA=link        link the CUDA libraries without fetching the NVIDIA wheels: for a
+#                    binary that runs against another machine's torch/lib (make gpu-kit).
 #
-# Output (stdout): LT_DIR=…, LT_ABI=0|1, LT_CUDA=0|1, LT_SOURCE=zip|pypi. Progress goes to stderr.
+# Output (stdout): LT_DIR=…, LT_ABI=0|1, LT_CUDA=0|1|link, LT_SOURCE=zip|pypi, LT_VERSION=…
+# Progress goes to stderr.
 set -euo pipefail
 
-want=2.1.0
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/torch-versions.sh"
+want=${TORCH:-$TORCH_DEFAULT}
 cache=${CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/zeroshot-clip}
 py=${PYTHON:-python3}
 log() { echo "libtorch: $*" >&2; }
 die() { echo "libtorch: error: $*" >&2; exit 1; }
 
-# The wheel is the CUDA 12.1 build: its libtorch_cpu.so itself needs libcudart and libcupti,
-# which live in two small nvidia wheels; CUDA=1 needs the rest of torch's nvidia dependencies.
-nvidia_min="nvidia-cuda-runtime-cu12==12.1.105 nvidia-cuda-cupti-cu12==12.1.105"
-nvidia_cuda="nvidia-cuda-nvrtc-cu12==12.1.105 nvidia-cudnn-cu12==8.9.2.26 nvidia-cublas-cu12==12.1.3.1
-  nvidia-cufft-cu12==11.0.2.54 nvidia-curand-cu12==10.3.2.106 nvidia-cusolver-cu12==11.4.5.107
-  nvidia-cusparse-cu12==12.1.0.106 nvidia-nccl-cu12==2.18.1 nvidia-nvtx-cu12==12.1.105
-  nvidia-nvjitlink-cu12==12.1.105"
+torch_facts "$want" || die "TORCH=$want is not supported; supported: $TORCH_SUPPORTED (scripts/torch-versions.sh)"
+nvidia_min=$TV_NVIDIA_MIN
+nvidia_cuda=$TV_NVIDIA_CUDA
 
 fetch() { # fetch DEST_DIR SPEC... : pip-download wheels for CPython 3.11 manylinux x86_64
   local dest=$1; shift
+  local plat=()
+  for p in $TV_PLATFORMS manylinux1_x86_64 manylinux2014_x86_64 manylinux_2_17_x86_64; do plat+=(--platform "$p"); done
   mkdir -p "$dest"
   "$py" -m pip download -q --no-deps --only-binary=:all: --python-version 3.11 --implementation cp \
-    --abi cp311 --platform manylinux1_x86_64 --platform manylinux2014_x86_64 \
-    --platform manylinux_2_17_x86_64 -d "$dest" "$@" >&2 || die "pip could not download: $*"
+    --abi cp311 "${plat[@]}" -d "$dest" "$@" >&2 || die "pip could not download: $*"
 }
 
 unpack() { # unpack WHEEL DEST PREFIX... : extract members under the prefixes
@@ -49,7 +54,7 @@ pypi_libtorch() {
   if [ ! -f "$dir/.complete" ]; then
     local whl; whl=$(wheel_for "torch-$want-cp311-*.whl")
     if [ -z "$whl" ]; then
-      log "downloading torch==$want from PyPI (≈670 MB, once) into $cache/wheels"
+      log "downloading torch==$want from PyPI (≈550-700 MB, once) into $cache/wheels"
       fetch "$cache/wheels" "torch==$want"
       whl=$(wheel_for "torch-$want-cp311-*.whl")
     fi
@@ -93,8 +98,11 @@ vh=$dir/include/torch/csrc/api/include/torch/version.h
 [ -f "$dir/lib/libtorch_cpu.so" ] || [ -f "$dir/torch/lib/libtorch_cpu.so" ] || die "$dir has no lib/libtorch_cpu.so: not a libtorch directory"
 [ -d "$dir/torch/lib" ] && { root=$dir; dir=$dir/torch; vh=$dir/include/torch/csrc/api/include/torch/version.h; }
 [ -f "$vh" ] || die "$vh missing: cannot tell the libtorch version"
-ver=$(awk '/define TORCH_VERSION_(MAJOR|MINOR|PATCH) / {printf "%s%s", sep, $3; sep="."}' "$vh")
-[ "$ver" = "$want" ] || die "libtorch at $dir is version $ver; gotch v0.9.1 needs exactly $want (see README, Prerequisites)"
+# 2.1.0 defines the numbers in version.h; newer releases include torch/headeronly/version.h.
+hv=$dir/include/torch/headeronly/version.h
+[ -f "$hv" ] || hv=$vh
+ver=$(awk '/define TORCH_VERSION_(MAJOR|MINOR|PATCH) / {printf "%s%s", sep, $3; sep="."}' "$hv")
+[ "$ver" = "$want" ] || die "libtorch at $dir is version $ver, not TORCH=$want (supported: $TORCH_SUPPORTED; see README, Prerequisites)"
 
 # ABI: c10::Error's constructor takes std::string; its mangled name says which std::string.
 syms=$(nm -D --defined-only "$dir/lib/libc10.so" | grep '_ZN3c105ErrorC[12]E' || true)
@@ -105,11 +113,13 @@ else die "cannot detect the C++ ABI of $dir/lib/libc10.so"; fi
 if [ -n "${CUDA:-}" ]; then cuda=$CUDA
 elif [ "$source" = zip ] && [ -f "$dir/lib/libtorch_cuda.so" ]; then cuda=1
 else cuda=0; fi
-if [ "$cuda" = 1 ] && [ ! -f "$dir/lib/libtorch_cuda.so" ]; then
-  die "CUDA=1 but $dir/lib/libtorch_cuda.so does not exist (a CPU libtorch)"
+case $cuda in 0|1|link) ;; *) die "CUDA=$cuda: use CUDA=1, CUDA=link or CUDA=0" ;; esac
+if [ "$cuda" != 0 ] && [ ! -f "$dir/lib/libtorch_cuda.so" ]; then
+  die "CUDA=$cuda but $dir/lib/libtorch_cuda.so does not exist (a CPU libtorch)"
 fi
 
 echo "LT_DIR=$dir"
 echo "LT_ABI=$abi"
 echo "LT_CUDA=$cuda"
 echo "LT_SOURCE=$source"
+echo "LT_VERSION=$ver"
