@@ -56,13 +56,14 @@ print-oracle-py:
 	@echo $(ORACLE_PY)
 
 # Dev: compare the op schemas of both oracles' torch with what gotch v0.9.1 binds, and
-# rewrite patches/gotch/torch-2.11.0/schema-diff.tsv (ops.tsv must then decide every entry).
-gotch-schemas: ## (dev) schema diff of gotch's ops between torch 2.1.0 and 2.11.0
+# rewrite patches/gotch/torch-*/schema-diff.tsv (the ops.tsv files must decide every entry).
+gotch-schemas: ## (dev) schema diff of gotch's ops: 2.1.0 against itself (misbound calls) and 2.11.0
 	$(MAKE) oracle ORACLE=4.54
 	$(MAKE) oracle ORACLE=5
 	@set -e; old=$$($(MAKE) -s ORACLE=4.54 print-oracle-py); new=$$($(MAKE) -s ORACLE=5 print-oracle-py); \
 	  tmp=$$(mktemp -d); $$old scripts/gotch-ops.py schemas $$old $$new $$tmp; \
 	  src=$$(go mod download -json github.com/sugarme/gotch@v0.9.1 | sed -n 's/^\s*"Dir": "\(.*\)",$$/\1/p'); \
+	  $$old scripts/gotch-ops.py diff $$src $$tmp/torch-2.1.0.txt $$tmp/torch-2.1.0.txt patches/gotch/torch-2.1.0/schema-diff.tsv; \
 	  $$old scripts/gotch-ops.py diff $$src $$tmp/torch-2.1.0.txt $$tmp/torch-2.11.0.txt patches/gotch/torch-2.11.0/schema-diff.tsv; \
 	  rm -rf $$tmp
 
@@ -82,6 +83,14 @@ parity-full: libtorch ## Go vs transformers on the full-size ViT-L/14 (built if 
 bench: libtorch oracle ## Go vs transformers side by side (BENCH_QUICK=1: ~3 min) -> bench/REPORT.md, bench/report.json
 	@test -f $(FULL_DIR)/.complete || $(MAKE) fixtures-full
 	FULL_DIR=$(FULL_DIR) bench/run.sh
+
+# The GPU kit: CUDA binaries against the PyPI torch 2.11.0 (cu130) wheel + models + driver,
+# for a GPU machine whose python3 has torch 2.11.0 and transformers (bench/gpu/README.md).
+KIT_DIR ?= build/gpu-kit
+.PHONY: gpu-kit
+gpu-kit: ## build $(KIT_DIR) (<= 60 MiB, git-ignored): run its run.sh on a GPU machine
+	$(MAKE) libtorch TORCH=2.11.0 CUDA=link
+	bench/gpu/pack.sh $(KIT_DIR)
 
 clean: ## remove build outputs in the clone (the cache in $(CACHE_DIR) stays)
 	rm -rf bin build

@@ -4,10 +4,9 @@
 # Needs LT_DIR, LT_ABI, LT_CUDA, LT_VERSION (from scripts/libtorch.sh). The copy goes into
 # $CACHE_DIR/gotch/v0.9.1-torch<version>-<hash of flags and patches>, shared by every clone
 # (so the Go build cache also keeps the compiled torch_api.cpp); nothing in the module
-# cache is touched. Patches: patches/gotch/0*.{patch,pl} for every libtorch, then, for a
-# libtorch other than 2.1.0 (which gotch v0.9.1 was generated for), the decisions in
-# patches/gotch/torch-<version>/ (scripts/gotch-ops.py apply: ops whose schema changed
-# are adapted or fail with an error naming them). build/go.gen.mod (+ .sum) is the committed go.mod plus one replace line;
+# cache is touched. Patches: patches/gotch/0*.{patch,pl}, then the decisions of
+# patches/gotch/ops.tsv and patches/gotch/torch-<version>/ (scripts/gotch-ops.py apply:
+# ops whose call is wrong on this libtorch are adapted or fail with an error naming them). build/go.gen.mod (+ .sum) is the committed go.mod plus one replace line;
 # the Makefile passes it with -modfile, so the committed go.mod stays importable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,8 +40,8 @@ import \"C\"
 "
 
 vpatches=patches/gotch/torch-$LT_VERSION
-if [ "$LT_VERSION" != 2.1.0 ] && [ ! -f "$vpatches/ops.tsv" ]; then
-  echo "gotch: no $vpatches/ops.tsv: libtorch $LT_VERSION is not supported (scripts/torch-versions.sh)" >&2; exit 1
+if [ ! -f "$vpatches/schema-diff.tsv" ]; then
+  echo "gotch: no $vpatches/schema-diff.tsv: libtorch $LT_VERSION is not supported (scripts/torch-versions.sh)" >&2; exit 1
 fi
 key=$( { echo "$libgo"; cat scripts/gen-gotch.sh scripts/gotch-ops.py; find patches/gotch -type f | sort | xargs cat; } | sha256sum | cut -c1-12)
 dest=$cache/gotch/$ver-torch$LT_VERSION-$key
@@ -63,10 +62,9 @@ if [ ! -f "$dest/.complete" ]; then
       *.patch) patch -s -p1 -d "$tmp" < "$p" ;;
     esac
   done
-  if [ -d "$vpatches" ]; then
-    # gotch-ops.py needs the generator's Declarations.yaml only for `diff`, not here.
-    "${PYTHON:-python3}" scripts/gotch-ops.py apply "$tmp" "$vpatches"
-  fi
+  # Generated ops that are wrong on this libtorch get adapted or fail naming the op
+  # (gotch-ops.py needs the generator's Declarations.yaml only for `diff`, not here).
+  "${PYTHON:-python3}" scripts/gotch-ops.py apply "$tmp" "$vpatches"
   rm -rf "$dest"; mv "$tmp" "$dest"
   touch "$dest/.complete"
 fi

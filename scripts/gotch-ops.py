@@ -30,7 +30,9 @@ Statuses: same (identical schema, or only the argument names changed), appended 
 arguments with defaults after all the old ones, and for out= variants before the out
 arguments: the positional call keeps its meaning, the new argument takes its default),
 removed (no such name.overload any more), changed (anything else: retyped, inserted,
-reordered, other defaults, other returns). scripts/gen-gotch.sh turns every removed or
+reordered, renamed, other defaults, other returns), misbound (same schema, but gotch's
+generated call leaves out a defaulted argument before one it passes, which then lands
+in the wrong slot: wrong on every libtorch, 2.1.0 included). scripts/gen-gotch.sh turns every removed or
 changed function without a hand-written adaptation (patches/gotch/<version>/adapt.cpp)
 into one that fails with an error naming the op.
 """
@@ -267,12 +269,27 @@ def match(cname, params, by_name):
                 good = False
                 break
         if good and j == len(want):
-            hits.append((len(names) - len(want), schema))
+            hits.append((len(names) - len(want), schema, names))
     if not hits:
-        return None
-    hits.sort()
-    best = [s for d, s in hits if d == hits[0][0]]
-    return best[0] if len(set(best)) == 1 else None
+        return None, None
+    hits.sort(key=lambda h: h[0])
+    best = [h for h in hits if h[0] == hits[0][0]]
+    if len({h[1] for h in best}) != 1:
+        return None, None
+    return best[0][1], best[0][2]
+
+
+def misbound(params, names):
+    """gotch's call passes its arguments positionally; if it leaves out a defaulted
+    argument (a Scalar, say) before one it passes, the later value lands in the earlier
+    slot (a bool or int converts to Scalar, so it compiles)."""
+    want = norm_params(params)
+    pos, j = [], 0
+    for i, n in enumerate(names):
+        if j < len(want) and want[j][0] == n[0].lower():
+            pos.append(i)
+            j += 1
+    return pos != list(range(len(pos)))
 
 
 def cmd_diff(gotch_dir, old_path, new_path, table_path):
@@ -282,7 +299,7 @@ def cmd_diff(gotch_dir, old_path, new_path, table_path):
     counts, rows, unmapped = {}, [], []
     for atg in sorted(funcs):
         cname, params = funcs[atg]
-        schema = match(cname, params, by_name) if cname else None
+        schema, names = match(cname, params, by_name) if cname else (None, None)
         if schema is None:
             unmapped.append(atg)
             status, key = "unmapped", None
@@ -295,6 +312,8 @@ def cmd_diff(gotch_dir, old_path, new_path, table_path):
             else:
                 passed = {n for n, _ in norm_params(params)}
                 status = classify(old[key], new.get(key), passed)
+                if status in ("same", "appended") and misbound(params, names):
+                    status = "misbound"
         counts[status] = counts.get(status, 0) + 1
         if status != "same":
             rows.append("atg_%s\t%s\t%s\t%s" % (atg, status, old.get(key, schema or "") if key else (schema or ""),
@@ -338,17 +357,25 @@ def stub_body(header, op, reason):
 
 
 def cmd_apply(copy, vdir):
+    """Decisions and adaptations: patches/gotch/{ops.tsv,adapt.cpp.h} for every libtorch,
+    then vdir's (which take precedence)."""
     cpp = os.path.join(copy, "libtch", "torch_api_generated.cpp.h")
     with open(cpp) as f:
         src = f.read()
+    common = os.path.dirname(vdir.rstrip("/"))
     diff = {r[0]: r for r in read_tsv(os.path.join(vdir, "schema-diff.tsv"))}
-    ops = {r[0]: r for r in read_tsv(os.path.join(vdir, "ops.tsv"))}
+    ops = {}
+    for d in (common, vdir):
+        if os.path.exists(os.path.join(d, "ops.tsv")):
+            ops.update({r[0]: r for r in read_tsv(os.path.join(d, "ops.tsv"))})
     missing = sorted(set(diff) - set(ops))
     if missing:
-        sys.exit("gotch: no decision in %s/ops.tsv for: %s" % (vdir, " ".join(missing)))
+        sys.exit("gotch: no decision in %s/ops.tsv or %s/ops.tsv for: %s" % (common, vdir, " ".join(missing)))
     adapted = {}
-    adapt_path = os.path.join(vdir, "adapt.cpp.h")
-    if os.path.exists(adapt_path):
+    for d in (common, vdir):
+        adapt_path = os.path.join(d, "adapt.cpp.h")
+        if not os.path.exists(adapt_path):
+            continue
         with open(adapt_path) as f:
             asrc = f.read()
         for m in re.finditer(r"^[^\n]*\batg_([A-Za-z0-9_]+)\([^\n]*\) \{\n", asrc, re.M):
@@ -366,7 +393,7 @@ def cmd_apply(copy, vdir):
         elif decision == "adapt":
             body = adapted.get(name[len("atg_"):])
             if body is None:
-                sys.exit("gotch: %s is to be adapted but %s has no definition of it" % (name, adapt_path))
+                sys.exit("gotch: %s is to be adapted but no adapt.cpp.h defines it" % name)
             src = src[:start] + body + src[end:]
         elif decision != "compatible":
             sys.exit("gotch: %s: unknown decision %r in ops.tsv" % (name, decision))

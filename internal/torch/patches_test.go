@@ -151,3 +151,16 @@ func TestPatch0005NoGCBallast(t *testing.T) {
 	}))
 	assert.Less(t, perOp, 4096.0, "Go heap bytes allocated per op (unpatched: > 100,000)")
 }
+
+// 0006: the TF32 switches are bound and start at PyTorch's defaults (matmuls off,
+// cuDNN convolutions on).
+func TestPatch0006TF32(t *testing.T) {
+	matmul, conv := TF32()
+	assert.False(t, matmul, "torch.backends.cuda.matmul.allow_tf32 defaults to False")
+	assert.True(t, conv, "torch.backends.cudnn.allow_tf32 defaults to True")
+	SetTF32(true, false)
+	matmul, conv = TF32()
+	assert.True(t, matmul)
+	assert.False(t, conv)
+	SetTF32(false, true)
+}

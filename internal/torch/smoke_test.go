@@ -1,6 +1,10 @@
 package torch
 
 import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -40,8 +44,16 @@ func must(t *ts.Tensor, err error) *ts.Tensor {
 	return t
 }
 
+// The libtorch linked is one the project supports, and the one make selected (TORCH).
 func TestVersionAndThreads(t *testing.T) {
-	assert.Equal(t, "2.1.0", Version())
+	b, err := os.ReadFile(filepath.Join("..", "..", "scripts", "torch-versions.sh"))
+	require.NoError(t, err)
+	m := regexp.MustCompile(`(?m)^TORCH_SUPPORTED="([^"]*)"`).FindSubmatch(b)
+	require.NotNil(t, m, "TORCH_SUPPORTED in scripts/torch-versions.sh")
+	assert.Contains(t, strings.Fields(string(m[1])), Version())
+	if want := os.Getenv("TORCH"); want != "" {
+		assert.Equal(t, want, Version(), "make's TORCH")
+	}
 	require.NoError(t, SetThreads(1))
 	n, err := Threads()
 	require.NoError(t, err)

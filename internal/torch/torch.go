@@ -35,3 +35,12 @@ func CUDAAvailable() bool { return gotch.CUDA.IsAvailable() }
 
 // CUDADevices returns the number of visible CUDA devices (0 in a CPU build).
 func CUDADevices() int { return int(gotch.CUDA.DeviceCount()) }
+
+// SetTF32 sets whether CUDA float32 matmuls (cuBLAS) and convolutions (cuDNN) may
+// compute in TF32, as torch.backends.cuda.matmul.allow_tf32 and
+// torch.backends.cudnn.allow_tf32 do in Python. libtorch's defaults are PyTorch's:
+// matmuls off, convolutions on. Process-wide; no effect on CPU.
+func SetTF32(matmul, conv bool) { lib.AtSetAllowTF32(matmul, conv) }
+
+// TF32 reports the two switches.
+func TF32() (matmul, conv bool) { return lib.AtAllowTF32() }

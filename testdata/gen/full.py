@@ -39,6 +39,9 @@ SMALL_FILES = ["preprocessor_config.json", "tokenizer.json", "vocab.json", "merg
                "tokenizer_config.json", "special_tokens_map.json"]
 
 
+# FULL_KIT=1 (the GPU kit): model.safetensors only, the float32 goldens only, no timing.
+KIT = os.environ.get("FULL_KIT") == "1"
+
 # Eager attention: the graph the Go side mirrors in its default ("4.54") profile.
 EAGER = {"attn_implementation": "eager"}
 
@@ -95,7 +98,8 @@ def main(out):
         randomize(model, SEED)
         log("full: saving", out)
         model.save_pretrained(out, safe_serialization=True)
-        model.save_pretrained(out, safe_serialization=False)
+        if not KIT:
+            model.save_pretrained(out, safe_serialization=False)
         for name in SMALL_FILES:
             shutil.copyfile(os.path.join(SHARED_MODEL, name), os.path.join(out, name))
         with open(os.path.join(out, ".complete"), "w") as f:
@@ -111,15 +115,17 @@ def main(out):
     for k, v in files.items():
         write_npy(os.path.join(g, k + ".npy"), v)
     del model
-    bf16 = CLIPModel.from_pretrained(out, **EAGER, **dtype_kw(torch.bfloat16)).eval()
-    for k, v in outputs(bf16, pixels, ids, mask).items():
-        write_npy(os.path.join(g, "bf16", k + ".npy"), v)
-    del bf16
+    python = None
+    if not KIT:
+        bf16 = CLIPModel.from_pretrained(out, **EAGER, **dtype_kw(torch.bfloat16)).eval()
+        for k, v in outputs(bf16, pixels, ids, mask).items():
+            write_npy(os.path.join(g, "bf16", k + ".npy"), v)
+        del bf16
 
-    log("full: measuring from_pretrained + forward in a fresh process")
-    child = subprocess.run([sys.executable, __file__, "--measure", out], check=True,
-                           capture_output=True, text=True, env=dict(os.environ, FULL_THREADS=str(threads)))
-    python = json.loads(child.stdout.strip().splitlines()[-1])
+        log("full: measuring from_pretrained + forward in a fresh process")
+        child = subprocess.run([sys.executable, __file__, "--measure", out], check=True,
+                               capture_output=True, text=True, env=dict(os.environ, FULL_THREADS=str(threads)))
+        python = json.loads(child.stdout.strip().splitlines()[-1])
     write_json(os.path.join(g, "index.json"), {
         "meta": meta(torch_threads=threads, attn_implementation="eager",
                      image_processor=pil_processor_class().__name__ + " (PIL path)"),

@@ -142,6 +142,12 @@ def build(name, spec, seed):
     golden(d, model)
 
 
+def features(out):
+    """get_*_features: a tensor in transformers 4.x; in 5.x an output whose pooler_output
+    is the projected features."""
+    return out if isinstance(out, torch.Tensor) else out.pooler_output
+
+
 def golden(d, model, out="golden", proc=None, extra_meta=None):
     """Inputs and CLIPModel outputs for model (saved in d) into d/out. proc: the image
     processor (default: the slow PIL CLIPImageProcessor of transformers 4.x)."""
@@ -159,8 +165,14 @@ def golden(d, model, out="golden", proc=None, extra_meta=None):
         out = model(pixel_values=pixels, input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
         out_max = model(pixel_values=pixels, input_ids=enc_max["input_ids"],
                         attention_mask=enc_max["attention_mask"])
-        img_feats = model.get_image_features(pixel_values=pixels)
-        txt_feats = model.get_text_features(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
+        # the texts without the empty one, as `zeroshot embed --texts-file` takes them
+        # (a file cannot carry an empty text): the same batch, so comparable bit for bit
+        enc_ne = tok([t for t in texts if t], padding=True, return_tensors="pt")
+        out_ne = model(pixel_values=pixels, input_ids=enc_ne["input_ids"], attention_mask=enc_ne["attention_mask"])
+        txt_feats_ne = features(model.get_text_features(input_ids=enc_ne["input_ids"],
+                                                        attention_mask=enc_ne["attention_mask"]))
+        img_feats = features(model.get_image_features(pixel_values=pixels))
+        txt_feats = features(model.get_text_features(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]))
     files = {
         "pixel_values": pixels.numpy(),
         "input_ids": enc["input_ids"].numpy().astype(np.int64),
@@ -175,6 +187,8 @@ def golden(d, model, out="golden", proc=None, extra_meta=None):
         "logits_per_text": out.logits_per_text.numpy(),
         "logits_per_image_max": out_max.logits_per_image.numpy(),
         "probs": out.logits_per_image.softmax(dim=1).numpy(),
+        "text_features_nonempty": txt_feats_ne.numpy(),
+        "text_embeds_nonempty": out_ne.text_embeds.numpy(),
     }
     for k, v in files.items():
         write_npy(os.path.join(g, k + ".npy"), v)

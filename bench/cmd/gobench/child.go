@@ -13,6 +13,7 @@ import (
 
 	"github.com/zeroshot-clip/zeroshot/clip"
 	"github.com/zeroshot-clip/zeroshot/internal/golden"
+	"github.com/zeroshot-clip/zeroshot/internal/torch"
 	"github.com/zeroshot-clip/zeroshot/preprocess"
 	"github.com/zeroshot-clip/zeroshot/tokenize"
 	"github.com/zeroshot-clip/zeroshot/zeroshot"
@@ -22,6 +23,7 @@ import (
 type modelFlags struct {
 	model, dtype, device string
 	threads              int
+	tf32                 string
 }
 
 func (m *modelFlags) register(fs *flag.FlagSet) {
@@ -29,6 +31,7 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.dtype, "dtype", "fp32", "fp32, bf16 or fp16")
 	fs.StringVar(&m.device, "device", "cpu", "cpu or cuda[:N]")
 	fs.IntVar(&m.threads, "threads", runtime.NumCPU(), "libtorch intra-op threads")
+	fs.StringVar(&m.tf32, "tf32", "default", "CUDA float32: default (PyTorch's: matmul off, conv on), off or on")
 }
 
 func (m *modelFlags) options() (clip.Options, error) {
@@ -39,6 +42,15 @@ func (m *modelFlags) options() (clip.Options, error) {
 	dev, err := clip.ParseDevice(m.device)
 	if err != nil {
 		return clip.Options{}, err
+	}
+	switch m.tf32 {
+	case "default":
+	case "off":
+		torch.SetTF32(false, false)
+	case "on":
+		torch.SetTF32(true, true)
+	default:
+		return clip.Options{}, fmt.Errorf("-tf32 %q: want default, off or on", m.tf32)
 	}
 	return clip.Options{DType: dt, Device: dev, Threads: m.threads}, nil
 }

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/zeroshot-clip/zeroshot/clip"
+	"github.com/zeroshot-clip/zeroshot/internal/golden"
+	"github.com/zeroshot-clip/zeroshot/preprocess"
+)
+
+// childParity runs CLIPModel.forward's inputs from a golden directory (pixel_values,
+// input_ids, attention_mask .npy, as testdata/gen writes them) through the model and
+// writes image_embeds, text_embeds and logits_per_image as .npy into -out, for the GPU
+// kit to compare with transformers on the same device and dtype.
+func childParity(args []string) error {
+	fs := flag.NewFlagSet("parity", flag.ExitOnError)
+	var mf modelFlags
+	mf.register(fs)
+	gdir := fs.String("golden", "", "directory with pixel_values.npy, input_ids.npy, attention_mask.npy")
+	out := fs.String("out", "", "directory for the outputs")
+	fs.Parse(args)
+	opts, err := mf.options()
+	if err != nil {
+		return err
+	}
+	px, err := golden.Read(filepath.Join(*gdir, "pixel_values.npy"))
+	if err != nil {
+		return err
+	}
+	ids, err := golden.Read(filepath.Join(*gdir, "input_ids.npy"))
+	if err != nil {
+		return err
+	}
+	mask, err := golden.Read(filepath.Join(*gdir, "attention_mask.npy"))
+	if err != nil {
+		return err
+	}
+	if len(px.Shape) != 4 || len(ids.Shape) != 2 {
+		return fmt.Errorf("parity: pixel_values %v, input_ids %v: want 4-D and 2-D", px.Shape, ids.Shape)
+	}
+	t0 := time.Now()
+	m, err := clip.Load(mf.model, opts)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	loadS := since(t0)
+	pixels := clip.Pixels{Data: px.F32, Batch: px.Shape[0], Channels: px.Shape[1], Height: px.Shape[2], Width: px.Shape[3]}
+	tokens := clip.Tokens{InputIDs: ids.I64, AttentionMask: mask.I64, Batch: ids.Shape[0], Len: ids.Shape[1]}
+	t1 := time.Now()
+	o, err := m.Forward(pixels, tokens)
+	if err != nil {
+		return err
+	}
+	fwdS := since(t1)
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	for name, mat := range map[string]clip.Matrix{"image_embeds": o.ImageEmbeds, "text_embeds": o.TextEmbeds,
+		"logits_per_image": o.LogitsPerImage} {
+		if err := preprocess.WriteNPYFile(filepath.Join(*out, name+".npy"), mat.Data, mat.Rows, mat.Cols); err != nil {
+			return err
+		}
+	}
+	return emit(map[string]any{"load_s": loadS, "forward_s": fwdS, "device": opts.Device.String(),
+		"dtype": opts.DType.String(), "peak_rss": procStatus("VmHWM")})
+}
