@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -87,6 +88,7 @@ func childTower(args []string) error {
 	mf.register(fs)
 	n := fs.Int("n", 5, "timed calls")
 	batch := fs.Int("batch", 1, "images per call")
+	batches := fs.String("batches", "", "several batch sizes in this process, comma-separated (e.g. 1,8,64); overrides -batch")
 	fs.Parse(args)
 	opts, err := mf.options()
 	if err != nil {
@@ -97,6 +99,9 @@ func childTower(args []string) error {
 		return err
 	}
 	defer m.Close()
+	if *batches != "" {
+		return towerBatches(m, *batches, *n)
+	}
 	px := synthPixels(m.Config().Vision, *batch)
 	t := time.Now()
 	if _, err := m.GetImageFeatures(px); err != nil {
@@ -112,6 +117,39 @@ func childTower(args []string) error {
 		lat = append(lat, since(t)/float64(*batch))
 	}
 	return emit(map[string]any{"first_s": first, "tower": stats(lat), "in_place": m.Info().InPlace, "peak_rss": procStatus("VmHWM")})
+}
+
+// towerBatches times GetImageFeatures at each batch size (one warm-up call each) in
+// this process: for a GPU, where a fresh process per figure costs a CUDA context.
+func towerBatches(m *clip.Model, list string, n int) error {
+	res := map[string]any{}
+	for _, s := range strings.Split(list, ",") {
+		b, err := strconv.Atoi(s)
+		if err != nil || b < 1 {
+			return fmt.Errorf("-batches: %q is not a batch size", s)
+		}
+		px := synthPixels(m.Config().Vision, b)
+		t := time.Now()
+		if _, err := m.GetImageFeatures(px); err != nil {
+			return fmt.Errorf("batch %d: %w", b, err)
+		}
+		first := since(t)
+		reps := n
+		if reps < 1 {
+			reps = max(3, min(20, 64/b))
+		}
+		var lat []float64
+		for i := 0; i < reps; i++ {
+			t := time.Now()
+			if _, err := m.GetImageFeatures(px); err != nil {
+				return err
+			}
+			lat = append(lat, since(t)/float64(b))
+		}
+		res[s] = map[string]any{"first_s": first, "tower": stats(lat)}
+	}
+	res["peak_rss"] = procStatus("VmHWM")
+	return emit(res)
 }
 
 // childLoad: clip.Load (and optionally the first image forward, which faults in the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/zeroshot-clip/zeroshot/clip"
@@ -22,6 +23,7 @@ func childParity(args []string) error {
 	mf.register(fs)
 	gdir := fs.String("golden", "", "directory with pixel_values.npy, input_ids.npy, attention_mask.npy")
 	out := fs.String("out", "", "directory for the outputs")
+	list := fs.String("dtypes", "", "several dtypes in this process (comma-separated; outputs in out/<dtype>); overrides -dtype")
 	fs.Parse(args)
 	opts, err := mf.options()
 	if err != nil {
@@ -42,30 +44,55 @@ func childParity(args []string) error {
 	if len(px.Shape) != 4 || len(ids.Shape) != 2 {
 		return fmt.Errorf("parity: pixel_values %v, input_ids %v: want 4-D and 2-D", px.Shape, ids.Shape)
 	}
+	pixels := clip.Pixels{Data: px.F32, Batch: px.Shape[0], Channels: px.Shape[1], Height: px.Shape[2], Width: px.Shape[3]}
+	tokens := clip.Tokens{InputIDs: ids.I64, AttentionMask: mask.I64, Batch: ids.Shape[0], Len: ids.Shape[1]}
+	dtypes := []string{mf.dtype}
+	if *list != "" {
+		dtypes = strings.Split(*list, ",")
+	}
+	res := map[string]any{"device": opts.Device.String()}
+	for _, dt := range dtypes {
+		// -dtypes: one process for several dtypes (a CUDA context costs seconds);
+		// each gets its own model and output directory out/<dtype>.
+		dir := *out
+		if *list != "" {
+			if opts.DType, err = clip.ParseDType(dt); err != nil {
+				return err
+			}
+			dir = filepath.Join(*out, dt)
+		}
+		r, err := parityOne(mf.model, opts, pixels, tokens, dir)
+		if err != nil {
+			return fmt.Errorf("%s: %w", dt, err)
+		}
+		res[dt] = r
+	}
+	res["peak_rss"] = procStatus("VmHWM")
+	return emit(res)
+}
+
+func parityOne(model string, opts clip.Options, pixels clip.Pixels, tokens clip.Tokens, out string) (map[string]any, error) {
 	t0 := time.Now()
-	m, err := clip.Load(mf.model, opts)
+	m, err := clip.Load(model, opts)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer m.Close()
 	loadS := since(t0)
-	pixels := clip.Pixels{Data: px.F32, Batch: px.Shape[0], Channels: px.Shape[1], Height: px.Shape[2], Width: px.Shape[3]}
-	tokens := clip.Tokens{InputIDs: ids.I64, AttentionMask: mask.I64, Batch: ids.Shape[0], Len: ids.Shape[1]}
 	t1 := time.Now()
 	o, err := m.Forward(pixels, tokens)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fwdS := since(t1)
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return err
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, err
 	}
 	for name, mat := range map[string]clip.Matrix{"image_embeds": o.ImageEmbeds, "text_embeds": o.TextEmbeds,
 		"logits_per_image": o.LogitsPerImage} {
-		if err := preprocess.WriteNPYFile(filepath.Join(*out, name+".npy"), mat.Data, mat.Rows, mat.Cols); err != nil {
-			return err
+		if err := preprocess.WriteNPYFile(filepath.Join(out, name+".npy"), mat.Data, mat.Rows, mat.Cols); err != nil {
+			return nil, err
 		}
 	}
-	return emit(map[string]any{"load_s": loadS, "forward_s": fwdS, "device": opts.Device.String(),
-		"dtype": opts.DType.String(), "peak_rss": procStatus("VmHWM")})
+	return map[string]any{"load_s": loadS, "forward_s": fwdS, "dtype": opts.DType.String()}, nil
 }
