@@ -432,21 +432,22 @@ class Kit:
         batches = "1,8" if self.a.quick else "1,8,64"
         dtypes = ["fp16", "bf16"] if self.a.device.startswith("cuda") else ["bf16"]
         n = "0" if self.a.device.startswith("cuda") else "1"  # 0: 3..20 calls by batch size
+        sides = ["go"] + ["hf-" + x for x in self.a.hf_attn.split(",")]
         for dt in dtypes:
             runs = {}
-            for side in ("go", "hf"):
+            for side in sides:
                 try:
                     if side == "go":
                         runs[side] = self.child("go", ["tower"] + self.common(model, dt) + ["-batches", batches, "-n", n], 600)
                     else:
                         runs[side] = self.child("hf", ["tower"] + self.hf_common(model, dt) +
-                                                ["--batches", batches, "--n", n, "--attn", self.a.hf_attn], 600)
+                                                ["--batches", batches, "--n", n, "--attn", side[3:]], 600)
                 except Exception as e:
                     runs[side] = {"error": str(e)[-1500:]}
                     self.report["errors"].append({"step": "tower %s %s" % (dt, side), "error": str(e)[-1500:]})
             for b in batches.split(","):
                 row = {"dtype": dt, "batch": int(b)}
-                for side in ("go", "hf"):
+                for side in sides:
                     r = dict(runs[side].get(b, {}))
                     if r.get("tower"):
                         r["images_per_s"] = 1 / r["tower"]["min"]
@@ -454,7 +455,7 @@ class Kit:
                     if "error" in runs[side]:
                         r["error"] = runs[side]["error"]
                     row[side] = r
-                log("tower", dt, b, {s: row[s].get("images_per_s") for s in ("go", "hf")})
+                log("tower", dt, b, {s: row[s].get("images_per_s") for s in sides})
                 rows.append(row)
         return rows
 
@@ -478,20 +479,15 @@ class Kit:
         _, labels = self.inputs()
         rows = []
         dt = "fp16" if self.a.device.startswith("cuda") else "fp32"
-        one = os.path.join(self.a.work, "one.txt")
-        with open(one, "w") as f:
-            f.write(os.path.join(KIT, "images", "chelsea.png") + "\n")
         for side in ("go", "hf"):
             if side == "go":
-                # labels encoded once (label_s), then one image
-                r = self.child("go", ["throughput"] + self.common(model, dt) +
-                               ["-images", one, "-labels", labels, "-k", str(self.k), "-batch", "1"], 600)
-                r = {"label_s": r["label_s"], "labels": r["labels"], "wall_s": r["wall_s"], "gpu_peak_mib": r["gpu_peak_mib"]}
+                r = self.child("go", ["text"] + self.common(model, dt) +
+                               ["-labels", labels, "-k", str(self.k), "-n", "3"], 600)
             else:
                 r = self.child("hf", ["text"] + self.hf_common(model, dt) +
-                               ["--labels", labels, "--k", str(self.k), "--n", "3", "--attn", self.a.hf_attn], 600)
+                               ["--labels", labels, "--k", str(self.k), "--n", "3", "--attn", self.a.hf_attn.split(",")[0]], 600)
             rows.append({"side": side, "dtype": dt, **r})
-            log("text", side, r.get("label_s") or r.get("text"))
+            log("text", side, r.get("text"))
         return rows
 
     def classify(self):
@@ -575,7 +571,7 @@ def render(r):
                % (e.get("kit"), e.get("go_version", "").replace("\n", ", "), e.get("torch"), e.get("torch_cuda"),
                   e.get("transformers"), e.get("gpu"), e.get("nvidia_smi"), r.get("seconds", 0)))
     out += ["", "Device: `%s`. Go side: gobench/zeroshot on the machine's torch/lib; transformers side: CLIPModel "
-            "(attention `%s` for parity, `%s` for speed)." % (r["args"]["device"], "eager", r["args"]["hf_attn"]), ""]
+            "(attention `eager` for parity, `%s` for speed)." % (r["args"]["device"], r["args"]["hf_attn"]), ""]
     par = r["steps"].get("parity")
     if par:
         out += ["## Parity (same inputs, same device; fp32 with TF32 off on both sides)", "",
@@ -603,20 +599,22 @@ def render(r):
         out.append("")
     tw = r["steps"].get("tower")
     if tw:
-        out += ["## Image tower (%s, synthetic pixels), images/s (best of n); peak GPU MiB of the process (all batch sizes)" % r.get("bench_model", "?"), "",
-                "| dtype | batch | Go img/s | HF img/s | Go/HF img/s | Go GPU MiB | HF GPU MiB |", "|---|---|---|---|---|---|---|"]
+        sides = [k for k in tw[0] if k not in ("dtype", "batch")]
+        out += ["## Image tower (%s, synthetic pixels), images/s (best of n); in parentheses the process's peak GPU MiB "
+                "(all batch sizes); Go/HF against each transformers attention" % r.get("bench_model", "?"), "",
+                "| dtype | batch | " + " | ".join(sides) + " | " + " | ".join("Go/" + s for s in sides[1:]) + " |",
+                "|---|---|" + "---|" * (2 * len(sides) - 1)]
         for t in tw:
-            g, h = t.get("go", {}), t.get("hf", {})
-            ratio = g.get("images_per_s") / h.get("images_per_s") if g.get("images_per_s") and h.get("images_per_s") else None
-            out.append("| %s | %d | %s | %s | %s | %s | %s |" % (t["dtype"], t["batch"], fmt(g.get("images_per_s"), "%.1f"),
-                       fmt(h.get("images_per_s"), "%.1f"), fmt(ratio, "%.2f"), fmt(g.get("gpu_peak_mib"), "%d"),
-                       fmt(h.get("gpu_peak_mib"), "%d")))
+            ips = {s: t[s].get("images_per_s") for s in sides}
+            cells = ["%s (%s)" % (fmt(ips[s], "%.1f"), fmt(t[s].get("gpu_peak_mib"), "%d")) for s in sides]
+            ratios = [fmt(ips["go"] / ips[s], "%.2f") if ips["go"] and ips[s] else "-" for s in sides[1:]]
+            out.append("| %s | %d | %s | %s |" % (t["dtype"], t["batch"], " | ".join(cells), " | ".join(ratios)))
         out.append("")
     tx = r["steps"].get("text")
     if tx:
         out += ["## %d-label text pass" % r.get("labels_k", 1000), "", "| side | dtype | seconds | GPU MiB |", "|---|---|---|---|"]
         for t in tx:
-            sec = t.get("label_s") if t["side"] == "go" else (t.get("text") or {}).get("min")
+            sec = (t.get("text") or {}).get("min")
             out.append("| %s | %s | %s | %s |" % (t["side"], t["dtype"], fmt(sec, "%.4f"), fmt(t.get("gpu_peak_mib"), "%d")))
         out.append("")
     cl = r["steps"].get("classify")
@@ -650,7 +648,8 @@ def main():
     p.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     p.add_argument("--only", default="", help="comma-separated steps")
     p.add_argument("--threads", type=int, default=min(os.cpu_count() or 1, 16))
-    p.add_argument("--hf-attn", default="sdpa", help="transformers' attention for the speed steps (its default: sdpa)")
+    p.add_argument("--hf-attn", default="sdpa,eager", help="transformers' attention(s) for the tower step, the first also for "
+                   "text and classify (its default: sdpa; eager is the graph Go computes)")
     p.add_argument("--hf-budget", type=float, default=60, help="seconds the transformers classify step may take")
     a = p.parse_args()
     os.makedirs(a.work, exist_ok=True)

@@ -5,7 +5,7 @@
 //	gobench run [flags]          run every measurement, write bench/REPORT.md and bench/report.json
 //	gobench images -dir D -n N   write N distinct 2560×1600 JPEGs (the benchmark's images)
 //	gobench convert SRC DST DT   clip.Convert (float32 / bfloat16)
-//	gobench load|tower|steady|throughput|bf16|process|parity ...
+//	gobench load|tower|steady|throughput|bf16|process|parity|text ...
 //	                             one measurement in this process; prints one JSON line
 //
 // Each measurement runs in a fresh child process (so load times and peak RSS are those
@@ -50,6 +50,8 @@ func main() {
 		err = childProcess(args)
 	case "parity":
 		err = childParity(args)
+	case "text":
+		err = childText(args)
 	case "report":
 		err = runReport(args)
 	default:

@@ -11,6 +11,8 @@ import (
 	"github.com/zeroshot-clip/zeroshot/clip"
 	"github.com/zeroshot-clip/zeroshot/internal/golden"
 	"github.com/zeroshot-clip/zeroshot/preprocess"
+	"github.com/zeroshot-clip/zeroshot/tokenize"
+	"github.com/zeroshot-clip/zeroshot/zeroshot"
 )
 
 // childParity runs CLIPModel.forward's inputs from a golden directory (pixel_values,
@@ -95,4 +97,50 @@ func parityOne(model string, opts clip.Options, pixels clip.Pixels, tokens clip.
 		}
 	}
 	return map[string]any{"load_s": loadS, "forward_s": fwdS, "dtype": opts.DType.String()}, nil
+}
+
+// childText times the text tower on K labels with the pipeline's template (tokenize,
+// forward, copy out), after one warm-up call, as the kit's transformers side does:
+// the figure of encoding a label set that is not cached.
+func childText(args []string) error {
+	fs := flag.NewFlagSet("text", flag.ExitOnError)
+	var mf modelFlags
+	mf.register(fs)
+	labelsFile := fs.String("labels", "", "file listing the labels, one per line")
+	k := fs.Int("k", 0, "use the first k labels (0: all)")
+	n := fs.Int("n", 3, "timed calls")
+	fs.Parse(args)
+	opts, err := mf.options()
+	if err != nil {
+		return err
+	}
+	labels, err := readLabels(*labelsFile)
+	if err != nil {
+		return err
+	}
+	if *k > 0 && *k < len(labels) {
+		labels = labels[:*k]
+	}
+	texts := make([]string, len(labels))
+	for i, l := range labels {
+		texts[i] = "This is a photo of " + l + "."
+	}
+	c, err := zeroshot.Open(mf.model, zeroshot.Options{Model: opts})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	var lat []float64
+	for i := 0; i <= *n; i++ {
+		t := time.Now()
+		b, err := c.Tokenizer.EncodeBatch(texts, tokenize.Options{})
+		if err != nil {
+			return err
+		}
+		if _, err := c.Model.GetTextFeatures(toTokens(b)); err != nil {
+			return err
+		}
+		lat = append(lat, since(t))
+	}
+	return emit(map[string]any{"labels": len(labels), "first_s": lat[0], "text": stats(lat[1:]), "peak_rss": procStatus("VmHWM")})
 }
