@@ -23,9 +23,16 @@ var ReproEnv = map[string]string{
 // reproSet lists the variables SetRepro set (those it found unset).
 var reproSet []string
 
+// noRepro, set to 1 in a process's environment, keeps SetRepro from pinning anything
+// (WithoutRepro sets it for child processes, which run TestMain again).
+const noRepro = "ZEROSHOT_NO_REPRO"
+
 // SetRepro sets each ReproEnv variable that is not already set. It must run before
 // libtorch's first op (libtorch and MKL read them once): call it from TestMain.
 func SetRepro() {
+	if os.Getenv(noRepro) == "1" {
+		return
+	}
 	for _, k := range sortedKeys() {
 		if _, ok := os.LookupEnv(k); !ok {
 			os.Setenv(k, ReproEnv[k])
@@ -41,9 +48,10 @@ func Main(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// WithoutRepro returns env without the variables SetRepro set, for a child process that
-// must take libtorch's native paths (the full-size parity test: its goldens are made on
-// the same machine, unpinned).
+// WithoutRepro returns env without the variables SetRepro set (and with the marker that
+// keeps the child's own TestMain from setting them), for a child process that must take
+// libtorch's native paths (the full-size parity test: its goldens are made on the same
+// machine, unpinned).
 func WithoutRepro(env []string) []string {
 	out := env[:0:0]
 	for _, kv := range env {
@@ -57,7 +65,7 @@ func WithoutRepro(env []string) []string {
 			out = append(out, kv)
 		}
 	}
-	return out
+	return append(out, noRepro+"=1")
 }
 
 func sortedKeys() []string {
