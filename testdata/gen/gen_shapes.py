@@ -44,7 +44,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import SHARED_MODEL, TESTDATA, log, meta, write_json  # noqa: E402
 import jpegenc  # noqa: E402
 
-from PIL import Image  # noqa: E402
+from PIL import Image, ImageFile  # noqa: E402
 from transformers import CLIPImageProcessor  # noqa: E402
 from transformers.image_utils import load_image  # noqa: E402
 
@@ -191,6 +191,10 @@ def encode_jpeg(case):
     if exif:
         kw["exif"] = exif
     buf = io.BytesIO()
+    # Progressive/optimized saves must fit the whole file in Pillow's buffer (w·h
+    # bytes below quality 95), which noise overflows ("Suspension not allowed here").
+    # The buffer's size does not change the bytes written.
+    ImageFile.MAXBLOCK = max(65536, 8 * w * h + 65536)
     im.save(buf, "JPEG", **kw)
     return buf.getvalue()
 
