@@ -419,14 +419,30 @@ func parallelRows(n int, work int64, f func(y0, y1 int)) {
 // at a time: one 8-byte load gives four packed pairs (samples j and j+4 in one
 // int64, as in horizontalRGB), so four multiplies do eight multiply-adds, with
 // the accumulators in registers.
+// Rows are split across goroutines when the pass is large (vertical first, the
+// pass reads a whole strip of the source) and GOMAXPROCS > 1.
 func vertical(out, in plane, col0, rowOff int, k *kernel) {
-	ks := k.ksize
 	rowBytes, stride := out.w*out.ch, in.w*in.ch
 	src := in.pix[col0*in.ch:]
-	if useSIMD && k.simd != nil && hsimd.Vertical(out.pix, rowBytes, src, stride, rowOff, k.simd) {
-		return
-	}
-	for yy := 0; yy < out.h; yy++ {
+	work := int64(out.h) * int64(rowBytes) * int64(k.ksize)
+	parallelRows(out.h, work, func(y0, y1 int) {
+		if useSIMD && k.simd != nil && y1 > y0 {
+			s := k.simd
+			sub := &hsimd.Kernel{Xmin: s.Xmin[y0:y1], N: s.N[y0:y1], K: s.K[y0*s.Ksize : y1*s.Ksize], Ksize: s.Ksize,
+				Lo: s.Lo[y0*s.Kp : y1*s.Kp], Hi: s.Hi[y0*s.Kp : y1*s.Kp], Kp: s.Kp}
+			if hsimd.Vertical(out.pix[y0*rowBytes:y1*rowBytes], rowBytes, src, stride, rowOff, sub) {
+				return
+			}
+		}
+		verticalRows(out, src, stride, rowOff, k, y0, y1)
+	})
+}
+
+// verticalRows is vertical's Go loop over output rows [y0, y1).
+func verticalRows(out plane, src []uint8, stride, rowOff int, k *kernel, y0, y1 int) {
+	ks := k.ksize
+	rowBytes := out.w * out.ch
+	for yy := y0; yy < y1; yy++ {
 		ymin, n := int(k.xmin[yy])-rowOff, int(k.n[yy])
 		o := out.pix[yy*rowBytes : (yy+1)*rowBytes]
 		if n == 0 {
