@@ -24,6 +24,13 @@ Go test picks one by name.
   $ORACLE_PY testdata/gen/gen_shapes.py --out DIR --n 4000 [--seed S]
                                                         a full sweep (make parity-shapes)
   $ORACLE_PY testdata/gen/gen_shapes.py --table DIR     issue 13's table shapes as .npy
+  $ORACLE_PY testdata/gen/gen_shapes.py --add-refs DIR --refs NAME
+                                                        another reference on an existing sweep's inputs
+                                                        (the Go test: ZEROSHOT_SHAPES_REF=NAME)
+
+To add a reference: a function (processor, file bytes, flow) -> {"pv", "crop", "shape"} or
+{"error"}, registered in REFERENCES; it may need another oracle (e.g. transformers 5 for its
+torchvision backend), which --add-refs allows: the inputs are the stored ones.
 """
 import argparse
 import hashlib
@@ -451,18 +458,49 @@ def run(out_dir, seed, n, refs, sample):
         "counts": counts,
         "cases": cases,
     }
-    with open(os.path.join(tmp, "cases.json"), "w", encoding="utf-8") as f:
-        # one case per line: small diffs, greppable
-        f.write('{"meta": ' + json.dumps(doc["meta"], sort_keys=True) + ',\n')
-        f.write(' "configs": ' + json.dumps(cfgs, sort_keys=True) + ',\n')
-        f.write(' "counts": ' + json.dumps(counts, sort_keys=True) + ',\n')
-        f.write(' "cases": [\n')
-        f.write(",\n".join("  " + json.dumps(c, sort_keys=True) for c in cases))
-        f.write("\n ]}\n")
+    write_cases(os.path.join(tmp, "cases.json"), doc)
     if os.path.isdir(out_dir):
         shutil.rmtree(out_dir)
     os.rename(tmp, out_dir)
     log(f"shapes: {len(cases)} cases ({json.dumps(counts, sort_keys=True)}) -> {out_dir} in {time.time() - t0:.0f} s")
+
+
+def write_cases(path, doc):
+    """cases.json, one case per line (small diffs, greppable), written atomically."""
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        f.write('{"meta": ' + json.dumps(doc["meta"], sort_keys=True) + ',\n')
+        f.write(' "configs": ' + json.dumps(doc["configs"], sort_keys=True) + ',\n')
+        f.write(' "counts": ' + json.dumps(doc["counts"], sort_keys=True) + ',\n')
+        f.write(' "cases": [\n')
+        f.write(",\n".join("  " + json.dumps(c, sort_keys=True) for c in doc["cases"]))
+        f.write("\n ]}\n")
+    os.replace(path + ".tmp", path)
+
+
+def add_refs(out_dir, refs):
+    """Compute references for an existing sweep (its cases and files as they are) and
+    store them beside the ones it has: another reference is checked on the very same
+    inputs. The inputs are rebuilt or read and checked against their digests first."""
+    t0 = time.time()
+    path = os.path.join(out_dir, "cases.json")
+    doc = json.load(open(path, encoding="utf-8"))
+    procs = {name: _processor(c) for name, c in doc["configs"].items()}
+    for i, c in enumerate(doc["cases"]):
+        if c["format"] == "jpeg":
+            data = open(os.path.join(out_dir, c["file"]), "rb").read()
+            assert sha32(data) == c["file_sha256"], c["file"]
+        else:
+            stored = c["pixels_sha256"]
+            data = encode(c)  # recomputes pixels_sha256
+            assert c["pixels_sha256"] == stored, f"case {c['id']}: generated pixels changed"
+        for r in refs:
+            c["ref"][r] = {flow: REFERENCES[r](procs[c["config"]], data, flow) for flow in ("manual", "pipeline")}
+        if (i + 1) % 200 == 0:
+            log(f"shapes: {i + 1}/{len(doc['cases'])} cases, {time.time() - t0:.0f} s")
+    doc["meta"]["references"] = sorted(set(doc["meta"]["references"]) | set(refs))
+    doc["meta"].setdefault("reference_meta", {}).update({r: meta() for r in refs})
+    write_cases(path, doc)
+    log(f"shapes: references {', '.join(refs)} added to {path} in {time.time() - t0:.0f} s")
 
 
 def table(out_dir):
@@ -497,6 +535,7 @@ def main():
     ap.add_argument("--n", type=int, default=SAMPLE_N)
     ap.add_argument("--refs", default=",".join(REFERENCES), help="references to compute (comma-separated)")
     ap.add_argument("--table", help="write issue 13's table shapes (HF pixel_values .npy) here and exit")
+    ap.add_argument("--add-refs", metavar="DIR", help="compute --refs for the existing sweep in DIR and add them")
     a = ap.parse_args()
     if a.table:
         table(a.table)
@@ -505,7 +544,9 @@ def main():
     for r in refs:
         if r not in REFERENCES:
             ap.error(f"unknown reference {r!r} (known: {', '.join(REFERENCES)})")
-    if a.out:
+    if a.add_refs:
+        add_refs(a.add_refs, refs)
+    elif a.out:
         run(a.out, a.seed, a.n, refs, sample=False)
     else:
         run(SAMPLE_DIR, a.seed, a.n, refs, sample=True)
