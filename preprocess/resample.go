@@ -13,11 +13,11 @@ import (
 
 // Pillow's Image.resize(..., BICUBIC) on 8-bit images (libImaging/Resample.c),
 // reproduced bit for bit: float64 coefficients, normalised, quantised to 22-bit
-// fixed point; int32 accumulation; a horizontal then a vertical pass with a
-// rounded/clamped uint8 image in between (or vertical first: horizontalFirst);
-// each pass skipped when its size is unchanged. Only a window of output pixels may be computed (the centre crop):
-// every output pixel depends only on its own coefficients, so the window equals
-// the same window of the full resize.
+// fixed point; int32 accumulation; a horizontal then a vertical pass (or the
+// reverse: horizontalFirst) with a rounded/clamped uint8 image in between; each
+// pass skipped when its size is unchanged. Only a window of output pixels may be
+// computed (the centre crop): every output pixel depends only on its own
+// coefficients, so the window equals the same window of the full resize.
 
 const precisionBits = 32 - 8 - 2
 
@@ -418,9 +418,9 @@ func parallelRows(n int, work int64, f func(y0, y1 int)) {
 // columns [col0, col0+out.w) (in may be wider than out). Eight samples of a row
 // at a time: one 8-byte load gives four packed pairs (samples j and j+4 in one
 // int64, as in horizontalRGB), so four multiplies do eight multiply-adds, with
-// the accumulators in registers.
-// Rows are split across goroutines when the pass is large (vertical first, the
-// pass reads a whole strip of the source) and GOMAXPROCS > 1.
+// the accumulators in registers. Rows are split across goroutines when the pass
+// is large (vertical first: it reads a whole strip of the source) and
+// GOMAXPROCS > 1.
 func vertical(out, in plane, col0, rowOff int, k *kernel) {
 	rowBytes, stride := out.w*out.ch, in.w*in.ch
 	src := in.pix[col0*in.ch:]
