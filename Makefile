@@ -17,7 +17,7 @@ ORACLE_DIR := $(CACHE_DIR)/oracle-$(shell sha256sum $(ORACLE_REQ) | cut -c1-12)
 ORACLE_PY := $(ORACLE_DIR)/bin/python
 export ORACLE_PY
 
-.PHONY: help test test-plain vet build run oracle fixtures goldens gotch-schemas fixtures-full parity-full clean
+.PHONY: help test test-plain vet build run oracle fixtures goldens gotch-schemas fixtures-full parity-full parity-shapes clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -78,6 +78,28 @@ fixtures-full: oracle ## a random full-size ViT-L/14 in $(CACHE_DIR)/full-l14 (n
 parity-full: libtorch ## Go vs transformers on the full-size ViT-L/14 (built if missing): max |Δ|, load times, peak RSS
 	@test -f $(FULL_DIR)/golden$(GOLDEN_SUFFIX)/index.json || $(MAKE) fixtures-full
 	ZEROSHOT_FULL_MODEL=$(FULL_DIR) $(GO_TORCH) test -count=1 -timeout 60m -run '^TestFullModelParity$$' -v ./clip/
+
+# The generated shape sweep (testdata/gen/gen_shapes.py): SHAPES_N random images (sizes 1..5,000 px a
+# side, aspect ratios to 1:200, PNG modes and JPEG variants, every fixture config) from SHAPES_SEED,
+# digested by the 4.54 oracle (transformers' slow PIL processor) once into $(CACHE_DIR)/shapes/ (keyed by
+# seed, count and generator), then
+# compared with the Go side in both flows and on both resampling code paths. `make test` runs the
+# committed sample (testdata/shapes) only.
+SHAPES_SEED ?= 1
+SHAPES_N ?= 4000
+SHAPES_DIR = $(CACHE_DIR)/shapes/seed$(SHAPES_SEED)-n$(SHAPES_N)-$(shell cat testdata/gen/gen_shapes.py testdata/gen/jpegenc.py requirements-oracle.txt | sha256sum | cut -c1-12)
+
+.PHONY: parity-shapes
+parity-shapes: ## Go vs Pillow/HF (4.54 oracle) on SHAPES_N generated images (seed SHAPES_SEED): counts per flow and code path
+	$(MAKE) oracle ORACLE=4.54
+	@set -eo pipefail; start=$$(date +%s); py=$$($(MAKE) -s ORACLE=4.54 print-oracle-py); \
+	test -f $(SHAPES_DIR)/cases.json || \
+		$$py -W ignore testdata/gen/gen_shapes.py --out $(SHAPES_DIR) --seed $(SHAPES_SEED) --n $(SHAPES_N); \
+	test -f $(SHAPES_DIR)-table/table.json || $$py -W ignore testdata/gen/gen_shapes.py --table $(SHAPES_DIR)-table; \
+	echo "parity-shapes: oracle ready after $$(( $$(date +%s) - start )) s; running the Go side"; \
+	ZEROSHOT_SHAPES=$(SHAPES_DIR) ZEROSHOT_SHAPES_TABLE=$(SHAPES_DIR)-table $(GO) test -count=1 -v -timeout 90m \
+		-run '^(TestShapeSweep|TestShapeTable)$$' ./preprocess/ | grep -v -e '^=== RUN' -e '^--- PASS' -e '^PASS$$'; \
+	echo "parity-shapes: $$(( $$(date +%s) - start )) s in all"
 
 .PHONY: bench
 bench: libtorch oracle ## Go vs transformers side by side (BENCH_QUICK=1: ~3 min) -> bench/REPORT.md, bench/report.json

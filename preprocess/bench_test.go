@@ -81,9 +81,15 @@ func BenchmarkPreprocess(b *testing.B) {
 }
 
 // BenchmarkCrop2560x1600: resize + centre crop of a 2560×1600 image (the
-// benchmark's size), with the AVX2 horizontal pass and with the Go loops.
-func BenchmarkCrop2560x1600(b *testing.B) {
-	img := NewRGB(2560, 1600)
+// benchmark's size), with the AVX2 passes and with the Go loops.
+func BenchmarkCrop2560x1600(b *testing.B) { benchCrop(b, 2560, 1600) }
+
+// BenchmarkCropTall1000x3000: the same for a portrait image that Pillow 13
+// resizes vertical pass first (horizontalFirst false).
+func BenchmarkCropTall1000x3000(b *testing.B) { benchCrop(b, 1000, 3000) }
+
+func benchCrop(b *testing.B, w, h int) {
+	img := NewRGB(w, h)
 	seed := uint32(1)
 	for i := range img.Pix {
 		seed = seed*1664525 + 1013904223

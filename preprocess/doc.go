@@ -6,7 +6,9 @@
 //
 //	decode (as Pillow: libjpeg-turbo for JPEG, Pillow's rules for PNG/GIF/WebP/BMP/TIFF)
 //	→ [EXIF orientation, Options.ApplyEXIF] → convert("RGB") as Pillow
-//	→ resize, shortest edge, Pillow BICUBIC (fixed point, two passes, uint8 between)
+//	→ resize, shortest edge, Pillow BICUBIC (fixed point, two passes, uint8 between;
+//	  vertical first where Pillow 13 puts it first: the height shrinks by more than
+//	  twice as many pixels as the width)
 //	→ centre crop (uint8) → rescale (float64 → float32) → normalize (float32) → CHW
 //
 // Entry points and their EXIF default:
@@ -50,7 +52,9 @@
 // (internal/hsimd; the Go loops remain the fallback and the tests' reference); and
 // [Processor.PreprocessData] decodes only the JPEG columns that window reads (plus
 // a margin; libjpeg-turbo still entropy-decodes every block, so errors are those
-// of a full decode). The tests compare each shortcut with the long way.
+// of a full decode). The tests compare each shortcut with the long way, and a
+// generated sweep of sizes, modes and configs with HF (testdata/gen/gen_shapes.py;
+// `make parity-shapes` runs thousands).
 //
 // JPEG decoding needs cgo and libjpeg-turbo (Debian: libjpeg62-turbo-dev); the
 // resize's SIMD passes are C compiled by cgo; the rest is plain Go

@@ -105,12 +105,9 @@ func (p *Processor) sourceColumns(w, h int) (c0, c1 int, ok bool) {
 	if !p.cfg.DoResize || g.rw == w {
 		return g.x0, g.x1, true
 	}
+	// Both pass orders read these columns (resizeWindow).
 	k := p.kernels.get(w, g.rw, g.x0, g.x1-g.x0)
-	c0, c1 = int(k.xmin[0]), int(k.xmin[0]+k.n[0])
-	for i := range k.xmin {
-		c0, c1 = min(c0, int(k.xmin[i])), max(c1, int(k.xmin[i]+k.n[i]))
-	}
-	return c0, c1, true
+	return k.c0, k.c1, true
 }
 
 // Crop runs resize and centre crop and returns the uint8 image that rescale and

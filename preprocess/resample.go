@@ -13,11 +13,11 @@ import (
 
 // Pillow's Image.resize(..., BICUBIC) on 8-bit images (libImaging/Resample.c),
 // reproduced bit for bit: float64 coefficients, normalised, quantised to 22-bit
-// fixed point; int32 accumulation; a horizontal then a vertical pass with a
-// rounded/clamped uint8 image in between; each pass skipped when its size is
-// unchanged. Only a window of output pixels may be computed (the centre crop):
-// every output pixel depends only on its own coefficients, so the window equals
-// the same window of the full resize.
+// fixed point; int32 accumulation; a horizontal then a vertical pass (or the
+// reverse: horizontalFirst) with a rounded/clamped uint8 image in between; each
+// pass skipped when its size is unchanged. Only a window of output pixels may be
+// computed (the centre crop): every output pixel depends only on its own
+// coefficients, so the window equals the same window of the full resize.
 
 const precisionBits = 32 - 8 - 2
 
@@ -44,7 +44,11 @@ type kernel struct {
 	n     []int32 // number of taps
 	k     []int32 // ksize coefficients per output index
 	ksize int
-	simd  *hsimd.Kernel // the same, split for the AVX2 horizontal pass
+	simd  *hsimd.Kernel // the same, split for the AVX2 passes
+	// c0, c1: the input indices [c0, c1) the taps read. rel is the same kernel
+	// with xmin relative to c0, for a pass over just those input columns.
+	c0, c1 int
+	rel    *kernel
 }
 
 // newKernel is Pillow's precompute_coeffs + normalize_coeffs_8bpc with box
@@ -102,6 +106,28 @@ func newKernel(in, out, start, count int) *kernel {
 		kn.simd = &hsimd.Kernel{Xmin: kn.xmin, N: kn.n, K: kn.k, Ksize: ksize}
 		kn.simd.Split()
 	}
+	kn.rel = kn
+	if count > 0 {
+		kn.c0, kn.c1 = int(kn.xmin[0]), int(kn.xmin[0]+kn.n[0])
+		for i := range count {
+			kn.c0, kn.c1 = min(kn.c0, int(kn.xmin[i])), max(kn.c1, int(kn.xmin[i]+kn.n[i]))
+		}
+	}
+	if kn.c0 != 0 {
+		r := *kn
+		r.xmin = make([]int32, count)
+		for i, x := range kn.xmin {
+			r.xmin[i] = x - int32(kn.c0)
+		}
+		r.c0, r.c1 = 0, kn.c1-kn.c0
+		if kn.simd != nil {
+			s := *kn.simd
+			s.Xmin = r.xmin
+			r.simd = &s
+		}
+		r.rel = &r
+		kn.rel = &r
+	}
 	return kn
 }
 
@@ -149,7 +175,7 @@ type plane struct {
 	pix      []uint8
 }
 
-// resizeWindow returns the window [x0, x0+cw) × [y0, y0+ch) of Pillow's
+// resizeWindow returns the window [x0, x0+cw) × [y0, y0+chh) of Pillow's
 // resize of src to outW×outH (BICUBIC). The window must lie inside the output.
 func resizeWindow(src plane, outW, outH, x0, y0, cw, chh int, cache *kernelCache) plane {
 	needH := outW != src.w
@@ -158,12 +184,23 @@ func resizeWindow(src plane, outW, outH, x0, y0, cw, chh int, cache *kernelCache
 	if !needH && !needV {
 		return cropPlane(src, x0, y0, cw, chh)
 	}
+	if needH && needV && !horizontalFirst(src.w, src.h, outW, outH) {
+		// Vertical pass first, over the source columns the horizontal taps of
+		// the window read; then the horizontal pass on that strip.
+		kv := cache.get(src.h, outH, y0, chh)
+		kh := cache.get(src.w, outW, x0, cw)
+		tmp := plane{w: kh.c1 - kh.c0, h: chh, ch: c}
+		tmp.pix = make([]uint8, tmp.w*tmp.h*c)
+		vertical(tmp, src, kh.c0, 0, kv)
+		out := plane{w: cw, h: chh, ch: c, pix: make([]uint8, cw*chh*c)}
+		horizontal(out, tmp, 0, kh.rel)
+		return out
+	}
 	var kv *kernel
 	rowFirst, rowLast := y0, y0+chh // source rows feeding the vertical pass
 	if needV {
 		kv = cache.get(src.h, outH, y0, chh)
-		rowFirst = int(kv.xmin[0])
-		rowLast = int(kv.xmin[chh-1] + kv.n[chh-1])
+		rowFirst, rowLast = kv.c0, kv.c1
 	}
 	tmp := src
 	tmpOff := 0 // source row of tmp row 0
@@ -181,8 +218,19 @@ func resizeWindow(src plane, outW, outH, x0, y0, cw, chh int, cache *kernelCache
 		return cropPlane(tmp, 0, y0-tmpOff, cw, chh)
 	}
 	out := plane{w: cw, h: chh, ch: c, pix: make([]uint8, cw*chh*c)}
-	vertical(out, tmp, tmpOff, kv)
+	vertical(out, tmp, 0, tmpOff, kv)
 	return out
+}
+
+// horizontalFirst is Pillow's choice of pass order (Resample.c,
+// ImagingResampleInner, new in Pillow 13.0.0; 12.3.0 always ran horizontal
+// first): the vertical pass runs first when the height shrinks by more than twice
+// as many pixels as the width, so that the horizontal pass has fewer rows to do.
+// The order changes the result: the intermediate image is rounded and clamped to
+// 8 bits between the passes.
+func horizontalFirst(inW, inH, outW, outH int) bool {
+	dh := inH - outH
+	return !(dh > 0 && dh > (inW-outW)*2)
 }
 
 func cropPlane(p plane, x0, y0, w, h int) plane {
@@ -259,10 +307,7 @@ func horizontalRGB(out, src plane, rowOff int, k *kernel, y0, y1 int) {
 		return
 	}
 	// Only the input columns [c0, c1) feed the output window: pack just those.
-	c0, c1 := int(k.xmin[0]), int(k.xmin[0]+k.n[0])
-	for xx := range out.w {
-		c0, c1 = min(c0, int(k.xmin[xx])), max(c1, int(k.xmin[xx]+k.n[xx]))
-	}
+	c0, c1 := k.c0, k.c1
 	y := y0
 	if y1-y0 >= 2 {
 		buf := make([]int64, 3*(c1-c0))
@@ -369,20 +414,36 @@ func parallelRows(n int, work int64, f func(y0, y1 int)) {
 	wg.Wait()
 }
 
-// vertical: out row yy = sum over tmp rows (xmin - rowOff ...). Eight
-// samples of a row at a time: one 8-byte load gives four packed pairs
-// (samples j and j+4 in one int64, as in horizontalRGB), so four multiplies
-// do eight multiply-adds, with the accumulators in registers.
-func vertical(out, tmp plane, rowOff int, k *kernel) {
+// vertical: out row yy = the taps of k over rows (xmin - rowOff ...) of in,
+// columns [col0, col0+out.w) (in may be wider than out). Eight samples of a row
+// at a time: one 8-byte load gives four packed pairs (samples j and j+4 in one
+// int64, as in horizontalRGB), so four multiplies do eight multiply-adds, with
+// the accumulators in registers. Rows are split across goroutines when the pass
+// is large (vertical first: it reads a whole strip of the source) and
+// GOMAXPROCS > 1.
+func vertical(out, in plane, col0, rowOff int, k *kernel) {
+	rowBytes, stride := out.w*out.ch, in.w*in.ch
+	src := in.pix[col0*in.ch:]
+	work := int64(out.h) * int64(rowBytes) * int64(k.ksize)
+	parallelRows(out.h, work, func(y0, y1 int) {
+		if useSIMD && k.simd != nil && y1 > y0 {
+			s := k.simd
+			sub := &hsimd.Kernel{Xmin: s.Xmin[y0:y1], N: s.N[y0:y1], K: s.K[y0*s.Ksize : y1*s.Ksize], Ksize: s.Ksize,
+				Lo: s.Lo[y0*s.Kp : y1*s.Kp], Hi: s.Hi[y0*s.Kp : y1*s.Kp], Kp: s.Kp}
+			if hsimd.Vertical(out.pix[y0*rowBytes:y1*rowBytes], rowBytes, src, stride, rowOff, sub) {
+				return
+			}
+		}
+		verticalRows(out, src, stride, rowOff, k, y0, y1)
+	})
+}
+
+// verticalRows is vertical's Go loop over output rows [y0, y1).
+func verticalRows(out plane, src []uint8, stride, rowOff int, k *kernel, y0, y1 int) {
 	ks := k.ksize
 	rowBytes := out.w * out.ch
-	if useSIMD && k.simd != nil && hsimd.Vertical(out.pix, rowBytes, tmp.pix, rowOff, k.simd) {
-		return
-	}
-	for yy := 0; yy < out.h; yy++ {
+	for yy := y0; yy < y1; yy++ {
 		ymin, n := int(k.xmin[yy])-rowOff, int(k.n[yy])
-		kk := k.k[yy*ks : yy*ks+n]
-		in := tmp.pix[ymin*rowBytes : (ymin+n)*rowBytes]
 		o := out.pix[yy*rowBytes : (yy+1)*rowBytes]
 		if n == 0 {
 			for j := range o {
@@ -390,10 +451,12 @@ func vertical(out, tmp plane, rowOff int, k *kernel) {
 			}
 			continue
 		}
-		ip, kp := unsafe.Pointer(unsafe.SliceData(in)), unsafe.Pointer(unsafe.SliceData(kk))
+		kk := k.k[yy*ks : yy*ks+n]
+		rows := src[ymin*stride : (ymin+n-1)*stride+rowBytes]
+		ip, kp := unsafe.Pointer(unsafe.SliceData(rows)), unsafe.Pointer(unsafe.SliceData(kk))
 		j := 0
 		for ; j+8 <= rowBytes; j += 8 {
-			a0, a1, a2, a3 := columnTaps8(unsafe.Add(ip, j), kp, n, rowBytes)
+			a0, a1, a2, a3 := columnTaps8(unsafe.Add(ip, j), kp, n, stride)
 			d := o[j : j+8 : j+8]
 			l0, l1, l2, l3 := int32(a0), int32(a1), int32(a2), int32(a3)
 			d[0], d[1], d[2], d[3] = clip8(l0), clip8(l1), clip8(l2), clip8(l3)
@@ -405,7 +468,7 @@ func vertical(out, tmp plane, rowOff int, k *kernel) {
 		for ; j < rowBytes; j++ {
 			acc := half
 			for i, c := range kk {
-				acc += int32(in[i*rowBytes+j]) * c
+				acc += int32(rows[i*stride+j]) * c
 			}
 			o[j] = clip8(acc)
 		}

@@ -150,18 +150,22 @@ func TestResampleOracle(t *testing.T) {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range doc.Cases {
-		src := plane{w: c.W, h: c.H, ch: c.Channels, pix: noise(c.W*c.H*c.Channels, c.Seed)}
-		out := resizeFull(src, c.OutW, c.OutH)
-		if got := sha(out.pix); got != c.SHA {
-			t.Errorf("%dx%dx%d → %dx%d: output differs from Pillow's", c.W, c.H, c.Channels, c.OutW, c.OutH)
-		}
-		// A window equals the same window of the full resize.
-		if c.OutW > 4 && c.OutH > 4 {
-			x0, y0, w, h := c.OutW/3, c.OutH/4, c.OutW/2, c.OutH/2
-			win := resizeWindow(src, c.OutW, c.OutH, x0, y0, w, h, nil)
-			if !bytes.Equal(win.pix, cropPlane(out, x0, y0, w, h).pix) {
-				t.Errorf("%dx%d → %dx%d: window differs from the full resize", c.W, c.H, c.OutW, c.OutH)
+	defer func(v bool) { useSIMD = v }(useSIMD)
+	for _, simd := range codePaths() {
+		useSIMD = simd
+		for _, c := range doc.Cases {
+			src := plane{w: c.W, h: c.H, ch: c.Channels, pix: noise(c.W*c.H*c.Channels, c.Seed)}
+			out := resizeFull(src, c.OutW, c.OutH)
+			if got := sha(out.pix); got != c.SHA {
+				t.Errorf("%dx%dx%d → %dx%d (AVX2 %v): output differs from Pillow's", c.W, c.H, c.Channels, c.OutW, c.OutH, simd)
+			}
+			// A window equals the same window of the full resize.
+			if c.OutW > 4 && c.OutH > 4 {
+				x0, y0, w, h := c.OutW/3, c.OutH/4, c.OutW/2, c.OutH/2
+				win := resizeWindow(src, c.OutW, c.OutH, x0, y0, w, h, nil)
+				if !bytes.Equal(win.pix, cropPlane(out, x0, y0, w, h).pix) {
+					t.Errorf("%dx%d → %dx%d (AVX2 %v): window differs from the full resize", c.W, c.H, c.OutW, c.OutH, simd)
+				}
 			}
 		}
 	}
@@ -173,8 +177,8 @@ func TestResampleOracle(t *testing.T) {
 // TestHorizontalSIMDMatchesGo: the AVX2 horizontal pass (internal/hsimd) gives the
 // Go loops' bytes — which the tests above tie to Pillow — on noise and on 0/255
 // patterns (clamping both ways), for down- and up-scaling, odd and even tap counts,
-// odd row counts, windows, and sizes where the last loads reach the end of the
-// source (the scalar fallback).
+// odd row counts, windows, both pass orders, and sizes where the last loads reach
+// the end of the source (the scalar fallback).
 func TestHorizontalSIMDMatchesGo(t *testing.T) {
 	if !hsimd.Available {
 		t.Skip("no AVX2 on this CPU: only the Go loops run")
@@ -185,6 +189,9 @@ func TestHorizontalSIMDMatchesGo(t *testing.T) {
 		{640, 480, 298, 224}, {224, 224, 224, 224}, {100, 37, 605, 224},
 		{1, 1, 224, 224}, {2, 3, 224, 336}, {3, 2, 336, 224}, {20, 400, 224, 4480},
 		{300, 301, 299, 300}, {1000, 7, 31, 3}, {17, 5, 16, 5}, {5, 9, 2, 9},
+		// vertical pass first (horizontalFirst false): a strip of source columns
+		{250, 700, 224, 627}, {1000, 3000, 224, 672}, {300, 4000, 224, 2986},
+		{100, 1000, 224, 224}, {7, 900, 3, 40}, {300, 321, 290, 300},
 	}
 	patterns := map[string]func(n int, seed uint64) []uint8{
 		"noise": noise,
@@ -222,4 +229,13 @@ func TestHorizontalSIMDMatchesGo(t *testing.T) {
 			}
 		}
 	}
+}
+
+// codePaths lists the resampling code paths the CPU has: the AVX2 passes
+// (useSIMD true) where available, and always the Go loops.
+func codePaths() []bool {
+	if hsimd.Available {
+		return []bool{true, false}
+	}
+	return []bool{false}
 }

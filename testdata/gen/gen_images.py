@@ -342,6 +342,13 @@ def resample_cases():
         (333, 221, 3, 337, 224), (1000, 667, 3, 335, 224), (320, 240, 3, 320, 224),
         (320, 240, 3, 224, 240), (3, 400, 3, 224, 29866), (400, 3, 1, 29866, 224),
         (1, 300, 3, 1, 7), (300, 1, 3, 7, 1), (61, 53, 4, 29, 101),
+        # Pillow 13 runs the vertical pass first when the height shrinks by more than
+        # twice as many pixels as the width (Resample.c): both sides of that rule,
+        # downscales, a width upscale, every channel count.
+        (250, 700, 3, 224, 627), (600, 1800, 3, 224, 672), (77, 900, 1, 40, 300),
+        (61, 530, 4, 29, 101), (100, 1000, 3, 224, 224), (40, 500, 1, 50, 60),
+        (300, 320, 3, 290, 300), (300, 321, 3, 290, 300), (300, 321, 4, 290, 300),
+        (2, 3000, 3, 1, 5), (5000, 30, 3, 2, 3),
     ]
     for i, (w, h, c, ow, oh) in enumerate(spec):
         seed = 1000 + i

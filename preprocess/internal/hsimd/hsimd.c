@@ -106,14 +106,14 @@ __attribute__((target("avx2"))) void zs_hsimd_rgb(uint8_t *out, ptrdiff_t outStr
 	}
 }
 
-__attribute__((target("avx2"))) void zs_vsimd(uint8_t *out, const uint8_t *tmp, ptrdiff_t rowBytes, int rows,
-                                              int rowOff, const int32_t *ymin, const int32_t *n,
+__attribute__((target("avx2"))) void zs_vsimd(uint8_t *out, const uint8_t *tmp, ptrdiff_t rowBytes,
+                                              ptrdiff_t stride, int rows, int rowOff, const int32_t *ymin, const int32_t *n,
                                               const int32_t *k, int ksize, const int32_t *lo,
                                               const int32_t *hi, int kp) {
 	const __m256i half = _mm256_set1_epi32(HALF);
 	for (int y = 0; y < rows; y++) {
 		const int nn = n[y], pairs = (nn + 1) / 2;
-		const uint8_t *base = tmp + (ptrdiff_t)(ymin[y] - rowOff) * rowBytes;
+		const uint8_t *base = tmp + (ptrdiff_t)(ymin[y] - rowOff) * stride;
 		const int32_t *pl = lo + (ptrdiff_t)y * kp, *ph = hi + (ptrdiff_t)y * kp;
 		uint8_t *o = out + (ptrdiff_t)y * rowBytes;
 		ptrdiff_t j = 0;
@@ -124,8 +124,8 @@ __attribute__((target("avx2"))) void zs_vsimd(uint8_t *out, const uint8_t *tmp, 
 			__m256i loA = _mm256_setzero_si256(), loB = _mm256_setzero_si256();
 			__m256i hiA = _mm256_setzero_si256(), hiB = _mm256_setzero_si256();
 			for (int p = 0; p < pairs; p++) {
-				const uint8_t *r0 = base + (ptrdiff_t)(2 * p) * rowBytes + j;
-				const uint8_t *r1 = 2 * p + 1 < nn ? r0 + rowBytes : r0; /* odd n: a zero coefficient */
+				const uint8_t *r0 = base + (ptrdiff_t)(2 * p) * stride + j;
+				const uint8_t *r1 = 2 * p + 1 < nn ? r0 + stride : r0; /* odd n: a zero coefficient */
 				__m256i a = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)r0));
 				__m256i b = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)r1));
 				__m256i u = _mm256_unpacklo_epi16(a, b), v = _mm256_unpackhi_epi16(a, b);
@@ -145,7 +145,7 @@ __attribute__((target("avx2"))) void zs_vsimd(uint8_t *out, const uint8_t *tmp, 
 		}
 		for (; j < rowBytes; j++) {
 			int32_t acc = HALF;
-			for (int i = 0; i < nn; i++) acc += (int32_t)base[(ptrdiff_t)i * rowBytes + j] * k[(ptrdiff_t)y * ksize + i];
+			for (int i = 0; i < nn; i++) acc += (int32_t)base[(ptrdiff_t)i * stride + j] * k[(ptrdiff_t)y * ksize + i];
 			o[j] = clip8(acc);
 		}
 	}
@@ -153,9 +153,10 @@ __attribute__((target("avx2"))) void zs_vsimd(uint8_t *out, const uint8_t *tmp, 
 
 #else
 int zs_hsimd_available(void) { return 0; }
-void zs_vsimd(uint8_t *out, const uint8_t *tmp, ptrdiff_t rowBytes, int rows, int rowOff, const int32_t *ymin,
-              const int32_t *n, const int32_t *k, int ksize, const int32_t *lo, const int32_t *hi, int kp) {
-	(void)out; (void)tmp; (void)rowBytes; (void)rows; (void)rowOff; (void)ymin; (void)n; (void)k;
+void zs_vsimd(uint8_t *out, const uint8_t *tmp, ptrdiff_t rowBytes, ptrdiff_t stride, int rows, int rowOff,
+              const int32_t *ymin, const int32_t *n, const int32_t *k, int ksize, const int32_t *lo, const int32_t *hi,
+              int kp) {
+	(void)out; (void)tmp; (void)rowBytes; (void)stride; (void)rows; (void)rowOff; (void)ymin; (void)n; (void)k;
 	(void)ksize; (void)lo; (void)hi; (void)kp;
 }
 void zs_hsimd_rgb(uint8_t *out, ptrdiff_t outStride, const uint8_t *src, ptrdiff_t srcStride, size_t srcLen,

@@ -1,5 +1,5 @@
-// Package hsimd is the horizontal pass of Pillow's 8-bit BICUBIC resize for RGB
-// images (libImaging/Resample.c, ImagingResampleHorizontal_8bpc) with AVX2, bit for
+// Package hsimd is the horizontal (RGB) and vertical passes of Pillow's 8-bit BICUBIC resize
+// (libImaging/Resample.c, ImagingResampleHorizontal_8bpc and ..Vertical_8bpc) with AVX2, bit for
 // bit.
 //
 // Pillow accumulates sample × coefficient in int32, with 22-bit fixed-point
@@ -80,10 +80,11 @@ func RGB(out []byte, outStride int, src []byte, srcStride, rows int, k *Kernel) 
 }
 
 // Vertical is Pillow's vertical pass (ImagingResampleVertical_8bpc) for any channel
-// count: output row y (rowBytes bytes of out) sums k's taps over the rows of tmp
-// starting at Xmin[y]-rowOff. It reports false, doing nothing, where the CPU lacks
-// AVX2 or a tap would fall outside tmp.
-func Vertical(out []byte, rowBytes int, tmp []byte, rowOff int, k *Kernel) bool {
+// count: output row y (rowBytes bytes of out) sums k's taps over the rows of src
+// (stride bytes apart; rowBytes of each are read) starting at Xmin[y]-rowOff. It
+// reports false, doing nothing, where the CPU lacks AVX2 or a tap would fall
+// outside src.
+func Vertical(out []byte, rowBytes int, src []byte, stride, rowOff int, k *Kernel) bool {
 	rows := len(k.Xmin)
 	if !Available || len(k.Lo) != rows*k.Kp || len(k.N) != rows || len(k.K) < rows*k.Ksize {
 		return false
@@ -91,17 +92,17 @@ func Vertical(out []byte, rowBytes int, tmp []byte, rowOff int, k *Kernel) bool 
 	if rows == 0 || rowBytes == 0 {
 		return true
 	}
-	if len(out) < rows*rowBytes {
+	if len(out) < rows*rowBytes || stride < rowBytes {
 		return false
 	}
 	for y := 0; y < rows; y++ {
-		first := int(k.Xmin[y]) - rowOff
-		if first < 0 || (first+int(k.N[y]))*rowBytes > len(tmp) {
+		first, n := int(k.Xmin[y])-rowOff, int(k.N[y])
+		if first < 0 || n > 0 && (first+n-1)*stride+rowBytes > len(src) {
 			return false
 		}
 	}
-	C.zs_vsimd((*C.uint8_t)(unsafe.Pointer(&out[0])), (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(tmp))),
-		C.ptrdiff_t(rowBytes), C.int(rows), C.int(rowOff),
+	C.zs_vsimd((*C.uint8_t)(unsafe.Pointer(&out[0])), (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(src))),
+		C.ptrdiff_t(rowBytes), C.ptrdiff_t(stride), C.int(rows), C.int(rowOff),
 		(*C.int32_t)(unsafe.Pointer(&k.Xmin[0])), (*C.int32_t)(unsafe.Pointer(&k.N[0])),
 		(*C.int32_t)(unsafe.Pointer(&k.K[0])), C.int(k.Ksize),
 		(*C.int32_t)(unsafe.Pointer(&k.Lo[0])), (*C.int32_t)(unsafe.Pointer(&k.Hi[0])), C.int(k.Kp))

@@ -1,4 +1,4 @@
-// C side of package hsimd: Pillow's horizontal 8-bit resampling pass for RGB rows,
+// C side of package hsimd: Pillow's 8-bit resampling passes (horizontal for RGB rows, vertical for any),
 // with AVX2 (see hsimd.go for the arithmetic and why it is exact).
 #ifndef ZS_HSIMD_H
 #define ZS_HSIMD_H
@@ -18,9 +18,10 @@ void zs_hsimd_rgb(uint8_t *out, ptrdiff_t outStride, const uint8_t *src, ptrdiff
                   const int32_t *k, int ksize, const int32_t *lo, const int32_t *hi, int kp);
 
 // zs_vsimd is Pillow's vertical pass: out row y (rowBytes bytes) is the sum over
-// taps i < n[y] of k[y*ksize+i] times tmp row (ymin[y] - rowOff + i), rounded, shifted
-// and clamped; lo and hi as for zs_hsimd_rgb.
-void zs_vsimd(uint8_t *out, const uint8_t *tmp, ptrdiff_t rowBytes, int rows, int rowOff,
+// taps i < n[y] of k[y*ksize+i] times the first rowBytes bytes of tmp row
+// (ymin[y] - rowOff + i) (rows stride bytes apart), rounded, shifted and clamped;
+// lo and hi as for zs_hsimd_rgb.
+void zs_vsimd(uint8_t *out, const uint8_t *tmp, ptrdiff_t rowBytes, ptrdiff_t stride, int rows, int rowOff,
               const int32_t *ymin, const int32_t *n, const int32_t *k, int ksize, const int32_t *lo,
               const int32_t *hi, int kp);
 
