@@ -17,7 +17,7 @@ ORACLE_DIR := $(CACHE_DIR)/oracle-$(shell sha256sum $(ORACLE_REQ) | cut -c1-12)
 ORACLE_PY := $(ORACLE_DIR)/bin/python
 export ORACLE_PY
 
-.PHONY: help test test-plain vet build run oracle fixtures goldens gotch-schemas fixtures-full parity-full clean
+.PHONY: help test test-plain vet build run oracle fixtures goldens gotch-schemas fixtures-full parity-full setup clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -91,6 +91,12 @@ KIT_DIR ?= build/gpu-kit
 gpu-kit: ## build $(KIT_DIR) (<= 60 MiB, git-ignored): run its run.sh on a GPU machine
 	$(MAKE) libtorch TORCH=2.11.0 CUDA=link
 	bench/gpu/pack.sh $(KIT_DIR)
+
+# zeroshot-setup from this clone into another module (before the module is published, or to
+# develop against a clone): libtorch + patched gotch + that module's go.mod replace lines.
+setup: ## set up the Go module in MODULE=DIR to import this clone (TORCH=, CUDA=1, LIBTORCH= as for libtorch)
+	@test -n "$(MODULE)" || { echo "usage: make setup MODULE=/path/to/your/module" >&2; exit 2; }
+	$(GO) run ./cmd/zeroshot-setup -C "$(MODULE)" $(if $(TORCH),--torch $(TORCH)) $(if $(filter 1,$(CUDA)),--cuda) $(if $(LIBTORCH),--libtorch "$(LIBTORCH)")
 
 clean: ## remove build outputs in the clone (the cache in $(CACHE_DIR) stays)
 	rm -rf bin build
