@@ -98,6 +98,28 @@ setup: ## set up the Go module in MODULE=DIR to import this clone (TORCH=, CUDA=
 	@test -n "$(MODULE)" || { echo "usage: make setup MODULE=/path/to/your/module" >&2; exit 2; }
 	$(GO) run ./cmd/zeroshot-setup -C "$(MODULE)" $(if $(TORCH),--torch $(TORCH)) $(if $(filter 1,$(CUDA)),--cuda) $(if $(LIBTORCH),--libtorch "$(LIBTORCH)")
 
+# Real notebook kernels, everything in the cache: Jupyter's runner (jupyter execute) in a venv,
+# GoNB and goimports built from tools/notebook (pinned there).
+NB_VENV := $(CACHE_DIR)/jupyter-$(shell sha256sum requirements-notebook.txt | cut -c1-12)
+NB_TOOLS := $(CACHE_DIR)/gonb-$(shell cat tools/notebook/go.mod tools/notebook/go.sum 2>/dev/null | sha256sum | cut -c1-12)
+
+.PHONY: notebook notebook-tools
+notebook-tools: $(NB_VENV)/.complete $(NB_TOOLS)/.complete
+$(NB_VENV)/.complete: requirements-notebook.txt
+	@echo "notebook: Jupyter in $(NB_VENV)"
+	rm -rf $(NB_VENV)
+	python3 -m venv $(NB_VENV)
+	$(NB_VENV)/bin/pip install -q --no-input --no-deps -r requirements-notebook.txt
+	touch $@
+$(NB_TOOLS)/.complete: tools/notebook/go.mod tools/notebook/go.sum
+	@echo "notebook: GoNB and goimports in $(NB_TOOLS)/bin"
+	rm -rf $(NB_TOOLS) && mkdir -p $(NB_TOOLS)/bin
+	cd tools/notebook && GOFLAGS= $(GO) build -o $(NB_TOOLS)/bin/ github.com/janpfeifer/gonb golang.org/x/tools/cmd/goimports
+	touch $@
+
+notebook: libtorch notebook-tools ## run examples/notebook.ipynb in a real GoNB kernel (jupyter execute), outputs checked against the goldens
+	ZEROSHOT_JUPYTER=$(NB_VENV)/bin ZEROSHOT_GONB=$(NB_TOOLS)/bin $(GO_TORCH) test -count=1 -timeout 30m -run '^TestNotebookGoNB$$' -v ./examples/
+
 clean: ## remove build outputs in the clone (the cache in $(CACHE_DIR) stays)
 	rm -rf bin build
 
