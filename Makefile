@@ -120,6 +120,23 @@ $(NB_TOOLS)/.complete: tools/notebook/go.mod tools/notebook/go.sum
 notebook: libtorch notebook-tools ## run examples/notebook.ipynb in a real GoNB kernel (jupyter execute), outputs checked against the goldens
 	ZEROSHOT_JUPYTER=$(NB_VENV)/bin ZEROSHOT_GONB=$(NB_TOOLS)/bin $(GO_TORCH) test -count=1 -timeout 30m -run '^TestNotebookGoNB$$' -v ./examples/
 
+# gophernotes: v0.7.5's kernel on a newer gomacro, patched (tools/gophernotes/build.sh says why),
+# built into the cache. Its plugins get the patched gotch through GOMACRO_GOMOD.
+.PHONY: gophernotes gophernotes-kernel
+gophernotes: libtorch notebook-tools ## run examples/notebook-gophernotes.ipynb in gophernotes (jupyter execute), outputs checked against the goldens
+	@dir=$$(tools/gophernotes/build.sh) && echo "gophernotes: $$dir/bin/gophernotes" && \
+	ZEROSHOT_JUPYTER=$(NB_VENV)/bin ZEROSHOT_GOPHERNOTES=$$dir/bin $(GO_TORCH) test -count=1 -timeout 30m -run '^TestNotebookGophernotes$$' -v ./examples/
+
+JUPYTER_KERNELS ?= $(or $(JUPYTER_DATA_DIR),$(HOME)/.local/share/jupyter)/kernels
+gophernotes-kernel: ## install the kernel "Go (gophernotes + zeroshot)", importing this clone, into JUPYTER_KERNELS
+	@set -eo pipefail; dir=$$(tools/gophernotes/build.sh); \
+	lines=$$($(GO) run ./cmd/zeroshot-setup --print $(if $(TORCH),--torch $(TORCH)) $(if $(filter 1,$(CUDA)),--cuda) | sed -n 's/^\t\(re[pq][lu][a-z]* .*\)$$/\1/p'); \
+	mkdir -p "$(JUPYTER_KERNELS)/gophernotes-zeroshot"; \
+	python3 -c 'import json,sys; print(json.dumps({"argv": [sys.argv[1], "{connection_file}"], "display_name": "Go (gophernotes + zeroshot)", "language": "go", "env": {"GOMACRO_GOMOD": sys.argv[2]}}, indent=1))' \
+		"$$dir/bin/gophernotes" "$$lines" > "$(JUPYTER_KERNELS)/gophernotes-zeroshot/kernel.json"; \
+	cp "$$dir"/kernel/logo-*.png "$(JUPYTER_KERNELS)/gophernotes-zeroshot/"; \
+	echo "gophernotes-kernel: $(JUPYTER_KERNELS)/gophernotes-zeroshot/kernel.json (GOMACRO_GOMOD: $$lines)"
+
 clean: ## remove build outputs in the clone (the cache in $(CACHE_DIR) stays)
 	rm -rf bin build
 
