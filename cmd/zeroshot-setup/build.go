@@ -153,7 +153,9 @@ func readBuilt(stage string) (built, error) {
 	if err != nil {
 		return built{}, err
 	}
-	b := built{libtorch: vars["LT_DIR"], cuda: vars["LT_CUDA"] == "1", origin: vars["LT_SOURCE"], abi: vars["LT_ABI"]}
+	// LT_CUDA is 0, 1, or link (CUDA linked, its libraries from another machine).
+	cuda := vars["LT_CUDA"] != "" && vars["LT_CUDA"] != "0"
+	b := built{libtorch: vars["LT_DIR"], cuda: cuda, origin: vars["LT_SOURCE"], abi: vars["LT_ABI"]}
 	if b.libtorch == "" {
 		return built{}, errors.New("make libtorch wrote no LT_DIR in build/libtorch.env")
 	}
