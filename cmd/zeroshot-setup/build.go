@@ -159,8 +159,11 @@ func readBuilt(stage string) (built, error) {
 	if b.libtorch == "" {
 		return built{}, errors.New("make libtorch wrote no LT_DIR in build/libtorch.env")
 	}
-	if b.version, err = libtorchVersion(b.libtorch); err != nil {
-		return built{}, err
+	// LT_VERSION is the scripts' own reading of the version; older scripts did not print it.
+	if b.version = vars["LT_VERSION"]; b.version == "" {
+		if b.version, err = libtorchVersion(b.libtorch); err != nil {
+			return built{}, err
+		}
 	}
 	gen := filepath.Join(stage, "build", "go.gen.mod")
 	if b.gotch, err = replaceTarget(gen, gotchModule); err != nil {
@@ -201,9 +204,13 @@ func replaceTarget(gomod, module string) (string, error) {
 
 var versionDefine = regexp.MustCompile(`(?m)^#define TORCH_VERSION_(MAJOR|MINOR|PATCH) (\d+)`)
 
-// libtorchVersion reads MAJOR.MINOR.PATCH from libtorch's version.h.
+// libtorchVersion reads MAJOR.MINOR.PATCH from libtorch's headers: 2.1.0 defines them in
+// torch/csrc/api/include/torch/version.h, newer releases in torch/headeronly/version.h.
 func libtorchVersion(dir string) (string, error) {
-	h := filepath.Join(dir, "include", "torch", "csrc", "api", "include", "torch", "version.h")
+	h := filepath.Join(dir, "include", "torch", "headeronly", "version.h")
+	if _, err := os.Stat(h); err != nil {
+		h = filepath.Join(dir, "include", "torch", "csrc", "api", "include", "torch", "version.h")
+	}
 	b, err := os.ReadFile(h)
 	if err != nil {
 		return "", fmt.Errorf("libtorch version: %w", err)

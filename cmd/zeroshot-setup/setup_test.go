@@ -216,6 +216,19 @@ func TestReadBuilt(t *testing.T) {
 	b, err := readBuilt(stage)
 	require.NoError(t, err)
 	assert.Equal(t, built{libtorch: lt, version: "2.11.0", cuda: true, origin: "pypi", abi: "1", gotch: "/c/gotch/v0.9.1-x"}, b)
+
+	// The scripts' LT_VERSION wins; newer libtorch keeps the numbers in headeronly/version.h.
+	require.NoError(t, os.WriteFile(filepath.Join(stage, "build", "libtorch.env"), []byte("LT_DIR="+lt+"\nLT_ABI=1\nLT_CUDA=link\nLT_SOURCE=pypi\nLT_VERSION=2.12.0\n"), 0o644))
+	b, err = readBuilt(stage)
+	require.NoError(t, err)
+	assert.Equal(t, "2.12.0", b.version)
+	assert.True(t, b.cuda, "CUDA=link is a CUDA build")
+	ho := filepath.Join(lt, "include", "torch", "headeronly")
+	require.NoError(t, os.MkdirAll(ho, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(ho, "version.h"), []byte("#define TORCH_VERSION_MAJOR 2\n#define TORCH_VERSION_MINOR 13\n#define TORCH_VERSION_PATCH 1\n"), 0o644))
+	v, err := libtorchVersion(lt)
+	require.NoError(t, err)
+	assert.Equal(t, "2.13.1", v)
 }
 
 func TestChildEnvDropsModfile(t *testing.T) {
