@@ -146,8 +146,7 @@ func newKernelRun(t *testing.T, jupyter, kernelBin string) *kernelRun {
 		"HF_HUB_OFFLINE":      "1",
 	})
 	gomodcache := goEnv(t, "GOMODCACHE")
-	require.NoError(t, modproxy.Prune(gomodcache, k.module.Path, k.module.Version))
-	t.Cleanup(func() { modproxy.Prune(gomodcache, k.module.Path, "no version is kept") })
+	require.NoError(t, modproxy.Prune(gomodcache, k.module.Path, k.module.Version, 2*time.Hour))
 	return k
 }
 

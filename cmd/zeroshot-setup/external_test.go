@@ -41,8 +41,7 @@ func TestExternalModule(t *testing.T) {
 
 	env := userEnv(t, m, tmp)
 	gomodcache := strings.TrimSpace(string(runIn(t, tmp, env, "go", "env", "GOMODCACHE")))
-	require.NoError(t, modproxy.Prune(gomodcache, m.Path, m.Version))
-	t.Cleanup(func() { modproxy.Prune(gomodcache, m.Path, "no version is kept") })
+	require.NoError(t, modproxy.Prune(gomodcache, m.Path, m.Version, 2*time.Hour))
 
 	app := filepath.Join(tmp, "app")
 	require.NoError(t, os.Mkdir(app, 0o755))

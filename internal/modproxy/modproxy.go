@@ -166,13 +166,19 @@ func modulePath(gomod string) (string, error) {
 }
 
 // Prune deletes from the module cache gomodcache the versions of modPath that Publish
-// made, except keep, so that repeated test runs do not pile up copies.
-func Prune(gomodcache, modPath, keep string) error {
+// made, except keep and those used in the last age (another test run, from another clone,
+// may be building with one right now), so that repeated test runs do not pile up copies.
+func Prune(gomodcache, modPath, keep string, age time.Duration) error {
 	prefix := "@v0.0.0-" + stamp + "-"
 	extracted, _ := filepath.Glob(filepath.Join(gomodcache, filepath.FromSlash(modPath)+prefix+"*"))
 	downloads, _ := filepath.Glob(filepath.Join(gomodcache, "cache", "download", filepath.FromSlash(modPath), "@v", "v0.0.0-"+stamp+"-*"))
 	for _, p := range append(extracted, downloads...) {
 		if strings.Contains(filepath.Base(p), keep) {
+			now := time.Now()
+			os.Chtimes(p, now, now) // in use again: fresh for the other runs' Prune
+			continue
+		}
+		if st, err := os.Stat(p); err != nil || time.Since(st.ModTime()) < age {
 			continue
 		}
 		filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
