@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/zeroshot-clip/zeroshot/internal/golden"
+	"github.com/zeroshot-clip/zeroshot/internal/torch"
 	"github.com/zeroshot-clip/zeroshot/preprocess"
 	"github.com/zeroshot-clip/zeroshot/zeroshot"
 )
@@ -73,7 +75,9 @@ type scored struct {
 // output and the manual flow's probabilities ranked the same way.
 func goldenCase(t *testing.T, image, labels string) (pipeline, manual []scored) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "pipeline", "tiny-l14.json"))
+	// The goldens of the libtorch this process links: the notebooks' kernels get the same
+	// TORCH from make's environment.
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "pipeline", golden.PipelineFile("tiny-l14", torch.Version())))
 	require.NoError(t, err)
 	var g struct {
 		Cases []struct {

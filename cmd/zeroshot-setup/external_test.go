@@ -14,8 +14,13 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/zeroshot-clip/zeroshot/internal/golden"
 	"github.com/zeroshot-clip/zeroshot/internal/modproxy"
 )
+
+// The external module's program inherits libtorch's pinned CPU paths, as the goldens'
+// generator had them.
+func TestMain(m *testing.M) { golden.Main(m) }
 
 // The README's "Use it from your Go module", done as a user will once the module is
 // published: a new module in a temporary directory outside the clone, this working tree
@@ -51,25 +56,33 @@ func TestExternalModule(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(app, "chelsea.png"), chelsea, 0o644))
 
-	var out []byte
-	for _, c := range commands {
+	var out, setupOut []byte
+	for i, c := range commands {
 		start := time.Now()
 		out = runIn(t, app, env, "sh", "-c", c)
 		t.Logf("%6.1fs  %s", time.Since(start).Seconds(), c)
+		if i == 0 {
+			setupOut = out
+		}
 	}
+	// The goldens of the libtorch the setup chose (TORCH, as make exports it, or the
+	// scripts' default).
+	m1 := regexp.MustCompile(`(?m)^zeroshot-setup: libtorch (\S+) \(`).FindSubmatch(setupOut)
+	require.NotNil(t, m1, "the setup did not say which libtorch:\n%s", setupOut)
+	torchVersion := string(m1[1])
 	var got []struct {
 		Score float64 `json:"score"`
 		Label string  `json:"label"`
 	}
 	require.NoError(t, json.Unmarshal(out, &got), "the program's output: %s", out)
-	want := goldenPipeline(t, root, "chelsea.png", "cat,dog,fox,owl")
+	want := goldenPipeline(t, root, golden.PipelineFile("tiny-l14", torchVersion), "chelsea.png", "cat,dog,fox,owl")
 	require.Len(t, got, len(want))
 	var maxDiff float64
 	for i := range want {
 		assert.Equal(t, want[i].Label, got[i].Label, "rank %d", i)
 		maxDiff = math.Max(maxDiff, math.Abs(want[i].Score-got[i].Score))
 	}
-	t.Logf("output %s; max |Δ| %.3g vs the pipeline's golden", bytes.TrimSpace(out), maxDiff)
+	t.Logf("output %s; max |Δ| %.3g vs the pipeline's golden (libtorch %s)", bytes.TrimSpace(out), maxDiff, torchVersion)
 	assert.LessOrEqual(t, maxDiff, 1e-5)
 
 	// go.mod: the stable link, the published version.
@@ -166,10 +179,11 @@ type scored struct {
 	Label string  `json:"label"`
 }
 
-// goldenPipeline is the Python pipeline's output for image and labels on the tiny model.
-func goldenPipeline(t *testing.T, root, image, labels string) []scored {
+// goldenPipeline is the Python pipeline's output for image and labels in a golden file
+// of testdata/pipeline.
+func goldenPipeline(t *testing.T, root, file, image, labels string) []scored {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(root, "testdata", "pipeline", "tiny-l14.json"))
+	b, err := os.ReadFile(filepath.Join(root, "testdata", "pipeline", file))
 	require.NoError(t, err)
 	var g struct {
 		Cases []struct {
