@@ -17,7 +17,7 @@ ORACLE_DIR := $(CACHE_DIR)/oracle-$(shell sha256sum $(ORACLE_REQ) | cut -c1-12)
 ORACLE_PY := $(ORACLE_DIR)/bin/python
 export ORACLE_PY
 
-.PHONY: help test test-plain vet build run oracle fixtures goldens gotch-schemas fixtures-full parity-full parity-shapes clean
+.PHONY: help test test-plain vet build run oracle fixtures goldens gotch-schemas fixtures-full parity-full parity-shapes setup clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -113,6 +113,51 @@ KIT_DIR ?= build/gpu-kit
 gpu-kit: ## build $(KIT_DIR) (<= 60 MiB, git-ignored): run its run.sh on a GPU machine
 	$(MAKE) libtorch TORCH=2.11.0 CUDA=link
 	bench/gpu/pack.sh $(KIT_DIR)
+
+# zeroshot-setup from this clone into another module (before the module is published, or to
+# develop against a clone): libtorch + patched gotch + that module's go.mod replace lines.
+setup: ## set up the Go module in MODULE=DIR to import this clone (TORCH=, CUDA=1, LIBTORCH= as for libtorch)
+	@test -n "$(MODULE)" || { echo "usage: make setup MODULE=/path/to/your/module" >&2; exit 2; }
+	$(GO) run ./cmd/zeroshot-setup -C "$(MODULE)" $(if $(TORCH),--torch $(TORCH)) $(if $(filter 1,$(CUDA)),--cuda) $(if $(LIBTORCH),--libtorch "$(LIBTORCH)")
+
+# Real notebook kernels, everything in the cache: Jupyter's runner (jupyter execute) in a venv,
+# GoNB and goimports built from tools/notebook (pinned there).
+NB_VENV := $(CACHE_DIR)/jupyter-$(shell sha256sum requirements-notebook.txt | cut -c1-12)
+NB_TOOLS := $(CACHE_DIR)/gonb-$(shell cat tools/notebook/go.mod tools/notebook/go.sum 2>/dev/null | sha256sum | cut -c1-12)
+
+.PHONY: notebook notebook-tools
+notebook-tools: $(NB_VENV)/.complete $(NB_TOOLS)/.complete
+$(NB_VENV)/.complete: requirements-notebook.txt
+	@echo "notebook: Jupyter in $(NB_VENV)"
+	rm -rf $(NB_VENV)
+	python3 -m venv $(NB_VENV)
+	$(NB_VENV)/bin/pip install -q --no-input --no-deps -r requirements-notebook.txt
+	touch $@
+$(NB_TOOLS)/.complete: tools/notebook/go.mod tools/notebook/go.sum
+	@echo "notebook: GoNB and goimports in $(NB_TOOLS)/bin"
+	rm -rf $(NB_TOOLS) && mkdir -p $(NB_TOOLS)/bin
+	cd tools/notebook && GOFLAGS= $(GO) build -o $(NB_TOOLS)/bin/ github.com/janpfeifer/gonb golang.org/x/tools/cmd/goimports
+	touch $@
+
+notebook: libtorch notebook-tools ## run examples/notebook.ipynb in a real GoNB kernel (jupyter execute), outputs checked against the goldens
+	ZEROSHOT_JUPYTER=$(NB_VENV)/bin ZEROSHOT_GONB=$(NB_TOOLS)/bin $(GO_TORCH) test -count=1 -timeout 30m -run '^TestNotebookGoNB$$' -v ./examples/
+
+# gophernotes: v0.7.5's kernel on a newer gomacro, patched (tools/gophernotes/build.sh says why),
+# built into the cache. Its plugins get the patched gotch through GOMACRO_GOMOD.
+.PHONY: gophernotes gophernotes-kernel
+gophernotes: libtorch notebook-tools ## run examples/notebook-gophernotes.ipynb in gophernotes (jupyter execute), outputs checked against the goldens
+	@dir=$$(tools/gophernotes/build.sh) && echo "gophernotes: $$dir/bin/gophernotes" && \
+	ZEROSHOT_JUPYTER=$(NB_VENV)/bin ZEROSHOT_GOPHERNOTES=$$dir/bin $(GO_TORCH) test -count=1 -timeout 30m -run '^TestNotebookGophernotes$$' -v ./examples/
+
+JUPYTER_KERNELS ?= $(or $(JUPYTER_DATA_DIR),$(HOME)/.local/share/jupyter)/kernels
+gophernotes-kernel: ## install the kernel "Go (gophernotes + zeroshot)", importing this clone, into JUPYTER_KERNELS
+	@set -eo pipefail; dir=$$(tools/gophernotes/build.sh); \
+	lines=$$($(GO) run ./cmd/zeroshot-setup --print $(if $(TORCH),--torch $(TORCH)) $(if $(filter 1,$(CUDA)),--cuda) | sed -n 's/^\t\(re[pq][lu][a-z]* .*\)$$/\1/p'); \
+	mkdir -p "$(JUPYTER_KERNELS)/gophernotes-zeroshot"; \
+	python3 -c 'import json,sys; print(json.dumps({"argv": [sys.argv[1], "{connection_file}"], "display_name": "Go (gophernotes + zeroshot)", "language": "go", "env": {"GOMACRO_GOMOD": sys.argv[2]}}, indent=1))' \
+		"$$dir/bin/gophernotes" "$$lines" > "$(JUPYTER_KERNELS)/gophernotes-zeroshot/kernel.json"; \
+	cp "$$dir"/kernel/logo-*.png "$(JUPYTER_KERNELS)/gophernotes-zeroshot/"; \
+	echo "gophernotes-kernel: $(JUPYTER_KERNELS)/gophernotes-zeroshot/kernel.json (GOMACRO_GOMOD: $$lines)"
 
 clean: ## remove build outputs in the clone (the cache in $(CACHE_DIR) stays)
 	rm -rf bin build

@@ -44,7 +44,7 @@ func TestEveryFlagExercised(t *testing.T) {
 	if f := flag.Lookup("test.shuffle"); f != nil && f.Value.String() != "off" {
 		t.Skip("-shuffle: the other tests may not have run yet")
 	}
-	for _, cmd := range []string{"classify", "embed", "tokenize", "convert"} {
+	for _, cmd := range []string{"classify", "embed", "tokenize", "convert", "merge"} {
 		var missing []string
 		for name, usage := range helpFlags(t, cmd) {
 			assert.NotEmpty(t, usage, "%s --%s has no explanation", cmd, name)

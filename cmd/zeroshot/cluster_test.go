@@ -1,0 +1,345 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
+)
+
+// The multi-machine examples (examples/k8s, examples/slurm) checked without a cluster:
+// their structure as Kubernetes and Slurm read it, then every pod or array task run
+// here as the scheduler would start it (its command, its environment, its index), the
+// merge after them, and the result compared with the same command run as one shard.
+
+var examplesDir = filepath.Join(repoRoot, "examples")
+
+// k8sObject is the part of a manifest checked here.
+type k8sObject struct {
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+	Metadata   struct {
+		Name string `yaml:"name"`
+	} `yaml:"metadata"`
+	Spec struct {
+		CompletionMode string    `yaml:"completionMode"`
+		Completions    *int      `yaml:"completions"`
+		Parallelism    *int      `yaml:"parallelism"`
+		BackoffLimit   *int      `yaml:"backoffLimit"`
+		AccessModes    []string  `yaml:"accessModes"`
+		Resources      resources `yaml:"resources"`
+		Template       struct {
+			Spec podSpec `yaml:"spec"`
+		} `yaml:"template"`
+	} `yaml:"spec"`
+}
+
+type resources struct {
+	Requests map[string]string `yaml:"requests"`
+	Limits   map[string]string `yaml:"limits"`
+}
+
+type podSpec struct {
+	RestartPolicy string `yaml:"restartPolicy"`
+	Containers    []struct {
+		Name    string   `yaml:"name"`
+		Image   string   `yaml:"image"`
+		Command []string `yaml:"command"`
+		Env     []struct {
+			Name  string `yaml:"name"`
+			Value string `yaml:"value"`
+		} `yaml:"env"`
+		Resources    resources `yaml:"resources"`
+		VolumeMounts []struct {
+			Name      string `yaml:"name"`
+			MountPath string `yaml:"mountPath"`
+		} `yaml:"volumeMounts"`
+	} `yaml:"containers"`
+	Volumes []struct {
+		Name                  string `yaml:"name"`
+		PersistentVolumeClaim *struct {
+			ClaimName string `yaml:"claimName"`
+		} `yaml:"persistentVolumeClaim"`
+	} `yaml:"volumes"`
+}
+
+// readManifest decodes every document of a YAML file strictly: a field that is not in
+// the model above (a misspelt one, or one added without extending the model) is an error.
+func readManifest(t *testing.T, path string) []k8sObject {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var objs []k8sObject
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	for {
+		var o k8sObject
+		if err := dec.Decode(&o); err != nil {
+			require.ErrorIs(t, err, io.EOF, path)
+			break
+		}
+		require.NotEmpty(t, o.APIVersion, "%s: a document without apiVersion", path)
+		require.NotEmpty(t, o.Kind, path)
+		require.NotEmpty(t, o.Metadata.Name, "%s: %s without metadata.name", path, o.Kind)
+		objs = append(objs, o)
+	}
+	return objs
+}
+
+// checkJob checks what the API server and the Job controller require of a Job's pod:
+// a restart policy Jobs allow, named containers with an image and a command, mounts of
+// declared volumes, volumes from declared claims.
+func checkJob(t *testing.T, o k8sObject, claims map[string]bool) {
+	t.Helper()
+	assert.Equal(t, "batch/v1", o.APIVersion, o.Metadata.Name)
+	pod := o.Spec.Template.Spec
+	assert.Contains(t, []string{"OnFailure", "Never"}, pod.RestartPolicy, "%s: a Job's pods must not restart Always", o.Metadata.Name)
+	volumes := map[string]bool{}
+	for _, v := range pod.Volumes {
+		volumes[v.Name] = true
+		if assert.NotNil(t, v.PersistentVolumeClaim, "%s: volume %s", o.Metadata.Name, v.Name) {
+			assert.True(t, claims[v.PersistentVolumeClaim.ClaimName], "%s: claim %s is not declared", o.Metadata.Name, v.PersistentVolumeClaim.ClaimName)
+		}
+	}
+	require.NotEmpty(t, pod.Containers, o.Metadata.Name)
+	for _, c := range pod.Containers {
+		assert.NotEmpty(t, c.Name)
+		assert.NotEmpty(t, c.Image)
+		require.Len(t, c.Command, 3, "%s: sh -c SCRIPT", o.Metadata.Name)
+		assert.Equal(t, []string{"sh", "-c"}, c.Command[:2])
+		for _, m := range c.VolumeMounts {
+			assert.True(t, volumes[m.Name], "%s: mount of undeclared volume %s", o.Metadata.Name, m.Name)
+		}
+	}
+}
+
+func containerEnv(o k8sObject) map[string]string {
+	env := map[string]string{}
+	for _, e := range o.Spec.Template.Spec.Containers[0].Env {
+		env[e.Name] = e.Value
+	}
+	return env
+}
+
+// shardData makes the shared directory of a simulated cluster: the 74 fixture images,
+// the labels, and an out/ folder; the model is the tiny fixture.
+func shardData(t *testing.T) (data string) {
+	t.Helper()
+	data = t.TempDir()
+	entries, err := os.ReadDir(imageFiles)
+	require.NoError(t, err)
+	require.NoError(t, os.MkdirAll(filepath.Join(data, "photos"), 0o755))
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(imageFiles, e.Name()))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(data, "photos", e.Name()), b, 0o644))
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(data, "labels.txt"), []byte("# the tutorial's labels\ncat\ndog\nfox\nowl\n"), 0o644))
+	return data
+}
+
+// shell runs a script with the environment given (over a minimal base) and the zeroshot
+// binary on PATH, as a pod or a Slurm task would.
+func shell(t *testing.T, bin, dir string, env map[string]string, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + filepath.Dir(bin) + ":/usr/bin:/bin", "HOME=" + os.Getenv("HOME")}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Run(), "%s %v: %s", name, args, out.String())
+	return out.String()
+}
+
+// sameRecords compares a merged file with the single run: the same records in the same
+// order; scores equal, or within 1e-6 when the shards batched other images together.
+func sameRecords(t *testing.T, merged, single string) {
+	t.Helper()
+	m, s := readRecords(t, merged), readRecords(t, single)
+	require.Len(t, m, len(s))
+	same, maxDiff := 0, 0.0
+	for i := range s {
+		require.Equal(t, s[i].Image, m[i].Image, "record %d", i)
+		require.Equal(t, s[i].Error, m[i].Error, s[i].Image)
+		require.Len(t, m[i].Results, len(s[i].Results), s[i].Image)
+		for j := range s[i].Results {
+			maxDiff = math.Max(maxDiff, math.Abs(s[i].Results[j].Score-m[i].Results[j].Score))
+		}
+		if reflectEqual(s[i], m[i]) {
+			same++
+		}
+	}
+	t.Logf("merged vs one shard: %d/%d records identical, max |Δ| %.3g", same, len(s), maxDiff)
+	assert.LessOrEqual(t, maxDiff, 1e-6)
+}
+
+func reflectEqual(a, b record) bool {
+	x, _ := marshalJSON(a)
+	y, _ := marshalJSON(b)
+	return bytes.Equal(x, y)
+}
+
+// Kubernetes: the Indexed Job's pods, then the merge Job.
+func TestKubernetesExample(t *testing.T) {
+	classify := readManifest(t, filepath.Join(examplesDir, "k8s", "classify.yaml"))
+	merge := readManifest(t, filepath.Join(examplesDir, "k8s", "merge.yaml"))
+	claims := map[string]bool{}
+	var job, mergeJob *k8sObject
+	for i, o := range append(classify, merge...) {
+		switch {
+		case o.Kind == "PersistentVolumeClaim":
+			assert.Equal(t, "v1", o.APIVersion)
+			assert.Contains(t, o.Spec.AccessModes, "ReadWriteMany", "every pod writes its part to the shared volume")
+			claims[o.Metadata.Name] = true
+		case o.Kind == "Job" && i < len(classify):
+			job = &classify[i]
+		case o.Kind == "Job":
+			mergeJob = &merge[i-len(classify)]
+		default:
+			t.Errorf("unexpected %s %s", o.Kind, o.Metadata.Name)
+		}
+	}
+	require.NotNil(t, job, "classify.yaml has no Job")
+	require.NotNil(t, mergeJob, "merge.yaml has no Job")
+	checkJob(t, *job, claims)
+	checkJob(t, *mergeJob, claims)
+
+	// The Indexed Job: N pods, N shards.
+	assert.Equal(t, "Indexed", job.Spec.CompletionMode, "JOB_COMPLETION_INDEX is set only in Indexed mode")
+	require.NotNil(t, job.Spec.Completions)
+	n := *job.Spec.Completions
+	require.Greater(t, n, 1)
+	if job.Spec.Parallelism != nil {
+		assert.LessOrEqual(t, *job.Spec.Parallelism, n)
+	}
+	env := containerEnv(*job)
+	assert.Equal(t, strconv.Itoa(n), env["ZEROSHOT_SHARDS"], "ZEROSHOT_SHARDS must equal completions")
+	script := job.Spec.Template.Spec.Containers[0].Command[2]
+	assert.Contains(t, script, "--shard auto")
+	assert.Contains(t, script, "$JOB_COMPLETION_INDEX", "one output file per index")
+	mergeEnv := containerEnv(*mergeJob)
+	assert.Equal(t, env["IMAGES"], mergeEnv["IMAGES"], "the merge orders by the classify run's images")
+	assert.Equal(t, env["OUT"], mergeEnv["OUT"])
+	assert.Nil(t, mergeJob.Spec.Completions, "one merge")
+
+	if testing.Short() {
+		t.Skip("runs the pods' commands")
+	}
+	// Run it: /data is the shared volume, the model the tiny fixture.
+	bin := buildZeroshot(t)
+	data := shardData(t)
+	model, err := filepath.Abs(tinyModel)
+	require.NoError(t, err)
+	local := func(env map[string]string) map[string]string {
+		out := map[string]string{}
+		for k, v := range env {
+			out[k] = strings.Replace(v, "/data", data, 1)
+		}
+		out["MODEL"] = model
+		return out
+	}
+	for k := 0; k < n; k++ {
+		pod := local(env)
+		pod["JOB_COMPLETION_INDEX"] = strconv.Itoa(k)
+		shell(t, bin, data, pod, "sh", "-c", script)
+	}
+	m := local(mergeEnv)
+	log := shell(t, bin, data, m, "sh", "-c", mergeJob.Spec.Template.Spec.Containers[0].Command[2])
+	assert.Contains(t, log, fmt.Sprintf("from %d parts", n))
+	merged, err := os.ReadFile(filepath.Join(data, "out", "all.jsonl"))
+	require.NoError(t, err)
+
+	// The same pod command as a single shard is the single-machine run.
+	one := local(env)
+	one["JOB_COMPLETION_INDEX"], one["ZEROSHOT_SHARDS"], one["OUT"] = "0", "1", filepath.Join(data, "single")
+	shell(t, bin, data, one, "sh", "-c", script)
+	single, err := os.ReadFile(filepath.Join(data, "single", "shard-0.jsonl"))
+	require.NoError(t, err)
+	sameRecords(t, string(merged), string(single))
+}
+
+var sbatchArray = regexp.MustCompile(`(?m)^#SBATCH --array=(\d+)-(\d+)$`)
+
+// Slurm: submit.sh's two submissions, the array's tasks, then the merge.
+func TestSlurmExample(t *testing.T) {
+	dir, err := filepath.Abs(filepath.Join(examplesDir, "slurm"))
+	require.NoError(t, err)
+	classify, err := os.ReadFile(filepath.Join(dir, "classify.sbatch"))
+	require.NoError(t, err)
+	// sbatch reads #SBATCH lines only before the first command.
+	for _, script := range []string{"classify.sbatch", "merge.sbatch"} {
+		b, err := os.ReadFile(filepath.Join(dir, script))
+		require.NoError(t, err)
+		lines := strings.Split(string(b), "\n")
+		require.Equal(t, "#!/bin/bash", lines[0], script)
+		inHeader := true
+		for _, l := range lines[1:] {
+			if strings.HasPrefix(l, "#SBATCH") {
+				assert.True(t, inHeader, "%s: %q after the first command is ignored by sbatch", script, l)
+				assert.Regexp(t, `^#SBATCH --[a-z-]+=\S+$`, l, script)
+			} else if l != "" && !strings.HasPrefix(l, "#") {
+				inHeader = false
+			}
+		}
+	}
+	m := sbatchArray.FindStringSubmatch(string(classify))
+	require.NotNil(t, m, "classify.sbatch: --array must be a range (--shard auto needs one)")
+	lo, _ := strconv.Atoi(m[1])
+	hi, _ := strconv.Atoi(m[2])
+	require.Greater(t, hi, lo)
+
+	if testing.Short() {
+		t.Skip("runs the tasks")
+	}
+	bin := buildZeroshot(t)
+	data := shardData(t)
+	model, err := filepath.Abs(tinyModel)
+	require.NoError(t, err)
+
+	// submit.sh, with an sbatch that records what it is asked.
+	fake := filepath.Join(t.TempDir(), "sbatch")
+	calls := filepath.Join(filepath.Dir(fake), "calls")
+	require.NoError(t, os.WriteFile(fake, []byte("#!/bin/sh\necho \"$*\" >> "+calls+"\necho '4242;cluster'\n"), 0o755))
+	require.NoError(t, os.Symlink(bin, filepath.Join(filepath.Dir(fake), "zeroshot")))
+	shell(t, fake, dir, nil, "sh", filepath.Join(dir, "submit.sh"))
+	b, err := os.ReadFile(calls)
+	require.NoError(t, err)
+	assert.Equal(t, "--parsable classify.sbatch\n--dependency=afterok:4242 merge.sbatch\n", string(b))
+
+	env := map[string]string{
+		"IMAGES": filepath.Join(data, "photos"), "LABELS": filepath.Join(data, "labels.txt"),
+		"MODEL": model, "OUT": filepath.Join(data, "out"),
+		"SLURM_ARRAY_JOB_ID": "4242", "SLURM_ARRAY_TASK_MIN": m[1], "SLURM_ARRAY_TASK_MAX": m[2],
+		"SLURM_ARRAY_TASK_STEP": "1", "SLURM_ARRAY_TASK_COUNT": strconv.Itoa(hi - lo + 1),
+	}
+	for id := lo; id <= hi; id++ {
+		env["SLURM_ARRAY_TASK_ID"] = strconv.Itoa(id)
+		shell(t, bin, data, env, "bash", filepath.Join(dir, "classify.sbatch"))
+	}
+	log := shell(t, bin, data, map[string]string{"IMAGES": env["IMAGES"], "OUT": env["OUT"]}, "bash", filepath.Join(dir, "merge.sbatch"))
+	assert.Contains(t, log, fmt.Sprintf("from %d parts", hi-lo+1))
+	merged, err := os.ReadFile(filepath.Join(data, "out", "all.jsonl"))
+	require.NoError(t, err)
+
+	// A one-task array is the single-machine run.
+	env["SLURM_ARRAY_TASK_ID"], env["SLURM_ARRAY_TASK_MIN"], env["SLURM_ARRAY_TASK_MAX"], env["SLURM_ARRAY_TASK_COUNT"] = "0", "0", "0", "1"
+	env["OUT"] = filepath.Join(data, "single")
+	shell(t, bin, data, env, "bash", filepath.Join(dir, "classify.sbatch"))
+	single, err := os.ReadFile(filepath.Join(data, "single", "shard-0.jsonl"))
+	require.NoError(t, err)
+	sameRecords(t, string(merged), string(single))
+}
