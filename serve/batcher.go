@@ -11,6 +11,7 @@ import (
 // job is one image waiting for the model: its pixel_values and where the embedding goes.
 type job struct {
 	ctx    context.Context
+	client clientKey // whose queue place it holds
 	pixels []float32 // [3, h, w]
 	h, w   int
 	enq    time.Time
@@ -84,7 +85,7 @@ func (s *Server) runBatch(batch []*job) {
 	now := time.Now()
 	live := batch[:0:0]
 	for _, j := range batch {
-		<-s.admit // its forward starts: the image leaves the queue
+		s.releaseN(j.client, 1) // its forward starts: the image leaves the queue
 		s.metrics.queueWait(now.Sub(j.enq))
 		if err := j.ctx.Err(); err != nil {
 			j.res <- jobResult{err: err} // timed out or abandoned while queued
