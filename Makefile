@@ -106,7 +106,8 @@ FUZZ_TARGETS := \
 	./clip:FuzzSafetensors \
 	./clip:FuzzParseConfig \
 	./serve:FuzzDecodeRequest \
-	./serve:FuzzHandler
+	./serve:FuzzHandler \
+	./serve:FuzzAuthorization
 
 .PHONY: fuzz
 fuzz: libtorch ## run every fuzz target for FUZZTIME (default 10s) in turn

@@ -37,7 +37,7 @@ func (l *ledger) take(k clientKey, n, capacity int) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	h := l.held[k]
-	if h+n > l.share {
+	if l.share < capacity && h+n > l.share { // a share of the whole queue is no share: the queue's own bound applies
 		return &shareError{held: h, share: l.share, capacity: capacity}
 	}
 	l.held[k] = h + n

@@ -8,6 +8,7 @@ package loadtest
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -36,6 +37,16 @@ type Config struct {
 	Timeout  time.Duration // per request (default 60s)
 	// Warmup requests are sent (closed loop, Clients at once) and not counted.
 	Warmup int
+	// Header is sent with every request (e.g. Authorization: Bearer …).
+	Header http.Header
+	// TLS configures https:// URLs (e.g. RootCAs trusting a self-signed certificate).
+	TLS *tls.Config
+	// NewConnections opens a connection per request (no keep-alive): with https, every
+	// request pays a TLS handshake.
+	NewConnections bool
+	// Closed loop: each client waits Pause after every answer, and RefusedPause more
+	// after an answer that is not a 200 (a flooding client: 0 and a little).
+	Pause, RefusedPause time.Duration
 }
 
 // Result is what a run measured. Latencies are of the answered requests (any status).
@@ -53,7 +64,15 @@ type Result struct {
 	OKP50     time.Duration // of 200s only
 	OKP99     time.Duration
 	ShedP99   time.Duration // of 503s only
-	RetryHdrs int           // 503s that carried Retry-After
+	RetryHdrs int           // 503s and 429s that carried Retry-After
+}
+
+// Success is the share of the requests sent that got a 200.
+func (r *Result) Success() float64 {
+	if r.Sent == 0 {
+		return 0
+	}
+	return float64(r.Codes[http.StatusOK]) / float64(r.Sent)
 }
 
 // CheckLoopback refuses URLs whose host is not 127.0.0.0/8, ::1 or localhost.
@@ -98,13 +117,17 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			cfg.Clients = 256
 		}
 	}
-	tr := &http.Transport{MaxIdleConns: cfg.Clients, MaxIdleConnsPerHost: cfg.Clients, IdleConnTimeout: 30 * time.Second}
+	tr := &http.Transport{MaxIdleConns: cfg.Clients, MaxIdleConnsPerHost: cfg.Clients, IdleConnTimeout: 30 * time.Second,
+		TLSClientConfig: cfg.TLS, DisableKeepAlives: cfg.NewConnections}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: cfg.Timeout}
 	send := func(ctx context.Context) sample {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.URL, bytes.NewReader(cfg.Body))
 		if err != nil {
 			return sample{code: -1}
+		}
+		for k, vs := range cfg.Header {
+			req.Header[k] = vs
 		}
 		req.Header.Set("Content-Type", cfg.ContentType)
 		t0 := time.Now()
@@ -156,6 +179,16 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				for ctx.Err() == nil && take() {
 					s := send(context.Background()) // a started request is answered, not cut
 					record(s)
+					pause := cfg.Pause
+					if s.code != http.StatusOK {
+						pause += cfg.RefusedPause
+					}
+					if pause > 0 {
+						select {
+						case <-time.After(pause):
+						case <-ctx.Done():
+						}
+					}
 				}
 			}()
 		}
@@ -204,8 +237,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		switch s.code {
 		case http.StatusOK:
 			ok = append(ok, s.lat)
-		case http.StatusServiceUnavailable:
-			shed = append(shed, s.lat)
+		case http.StatusServiceUnavailable, http.StatusTooManyRequests:
+			if s.code == http.StatusServiceUnavailable {
+				shed = append(shed, s.lat)
+			}
 			if s.retry {
 				res.RetryHdrs++
 			}
@@ -347,11 +382,60 @@ func (rep *Report) Table() string {
 	}
 	if o := rep.Overload; o != nil {
 		fmt.Fprintf(&b, "\nOverload: open loop at %.1f req/s (%.1f× the sustained %.1f) for %v: %d sent, %s, %.1f 200s/s; "+
-			"200s p50 %s ms p99 %s ms; 503s p99 %s ms (%d of %d with Retry-After); %d arrivals not sent (client cap); "+
+			"200s p50 %s ms p99 %s ms; 503s p99 %s ms (%d of %d 503s and 429s with Retry-After); %d arrivals not sent (client cap); "+
 			"/healthz %d/%d ok (slowest %s ms); after: request %d, /healthz %d.\n",
 			o.Rate, o.Rate/rep.Sustainable, rep.Sustainable, o.Elapsed.Round(time.Millisecond), o.Sent, o.CodesString(), o.OKPerSec,
-			ms(o.OKP50), ms(o.OKP99), ms(o.ShedP99), o.RetryHdrs, o.Codes[503], o.Missed,
+			ms(o.OKP50), ms(o.OKP99), ms(o.ShedP99), o.RetryHdrs, o.Codes[503]+o.Codes[429], o.Missed,
 			rep.HealthOK, rep.HealthProbes, ms(rep.HealthMax), rep.After, rep.AfterHealth)
 	}
 	return b.String()
+}
+
+// Fairness is two clients at once against one endpoint: a flooding one (Flood.Clients
+// concurrent requests in a closed loop, resending at once after an answer and
+// Flood.RefusedPause after a refusal, Retry-After ignored) and a polite one (one
+// request at a time, Polite.Pause between them). Each Config carries its client's
+// Header (its token); URL, Body, TLS and Duration are the Flood config's.
+type Fairness struct {
+	Flood, Polite Config
+}
+
+// FairnessResult is what each client got.
+type FairnessResult struct {
+	Flood, Polite *Result
+}
+
+// RunFairness runs both clients for Flood.Duration; the flooding one starts first and
+// is given a moment to fill its part of the queue.
+func RunFairness(ctx context.Context, f Fairness) (*FairnessResult, error) {
+	if f.Flood.Duration <= 0 {
+		f.Flood.Duration = 10 * time.Second
+	}
+	p := f.Polite
+	p.URL, p.ContentType, p.Body, p.TLS = f.Flood.URL, f.Flood.ContentType, f.Flood.Body, f.Flood.TLS
+	p.Clients = 1
+	p.Rate = 0
+	var out FairnessResult
+	var ferr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		out.Flood, ferr = Run(ctx, f.Flood)
+	}()
+	lead := min(f.Flood.Duration/10, 200*time.Millisecond)
+	select {
+	case <-time.After(lead):
+	case <-done:
+	}
+	p.Duration = f.Flood.Duration - lead
+	var perr error
+	out.Polite, perr = Run(ctx, p)
+	<-done
+	if ferr != nil {
+		return nil, ferr
+	}
+	if perr != nil {
+		return nil, perr
+	}
+	return &out, nil
 }
