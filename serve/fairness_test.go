@@ -242,3 +242,52 @@ func fairnessLine(r *loadtest.FairnessResult) string {
 		r.Flood.Sent, r.Flood.Elapsed.Round(time.Millisecond), float64(r.Flood.Sent)/r.Flood.Elapsed.Seconds(), r.Flood.OKPerSec, r.Flood.CodesString(),
 		r.Polite.Sent, 100*r.Polite.Success(), ms(r.Polite.OKP50), ms(r.Polite.OKP99), r.Polite.CodesString())
 }
+
+// Queued images are taken client by client in turn: the polite client's one image,
+// queued after four of the flooder's, goes into the forward right after the one the
+// flooder already has queued first, not after all four. (Step by step, no timing.)
+func TestFairTurns(t *testing.T) {
+	fTok, pTok := randomToken(t), randomToken(t)
+	p := filepath.Join(t.TempDir(), "tokens")
+	writeTokens(t, p, fTok, pTok)
+	tokens, err := LoadTokens(p)
+	require.NoError(t, err)
+	s, _ := newLogged(t, Options{MaxQueue: 16, MaxBatch: 1, Tokens: tokens})
+	gate, entered := make(chan struct{}), make(chan struct{}, 16)
+	var order []float32 // the first pixel of each forward's image
+	inner := s.forwardFn
+	s.forwardFn = func(px clip.Pixels) (clip.Matrix, error) {
+		order = append(order, px.Data[0]) // the batcher goroutine only
+		entered <- struct{}{}
+		<-gate
+		return inner(px)
+	}
+	l := startLive(t, s, nil)
+	flood, polite := newSender(t, l, fTok, ""), newSender(t, l, pTok, "")
+	fBody := classifyBody(readFile(t, "testdata", "pipeline", "gradient.png"), []string{"red", "green"}, "")
+	pBody := classifyBody(readFile(t, "testdata", "pipeline", "chelsea.png"), []string{"cat", "dog"}, "")
+	const path = "/v1/zero-shot-image-classification"
+	var answers []<-chan answer
+	answers = append(answers, flood.goPost(path, fBody))
+	<-entered // the flooder's first image is in the forward
+	for i := 0; i < 4; i++ {
+		answers = append(answers, flood.goPost(path, fBody))
+		require.Eventually(t, func() bool { return len(s.jobs) == i+1 }, 10*time.Second, time.Millisecond)
+	}
+	answers = append(answers, polite.goPost(path, pBody))
+	require.Eventually(t, func() bool { return len(s.jobs) == 5 }, 10*time.Second, time.Millisecond)
+	close(gate)
+	for _, a := range answers {
+		r := <-a
+		assert.Equal(t, 200, r.code, r.body)
+	}
+	require.Len(t, order, 6)
+	politeAt := -1
+	for i, v := range order {
+		if v != order[0] {
+			require.Equal(t, -1, politeAt, "one polite image: %v", order)
+			politeAt = i
+		}
+	}
+	assert.Equal(t, 2, politeAt, "forwards: the flooder's first, its next queued, then the polite client's (FIFO would be 5): %v", order)
+}

@@ -112,8 +112,8 @@ type Server struct {
 	jobs      chan *job     // to the batcher; capacity MaxQueue, never full (see admit)
 	admit     chan struct{} // one token per admitted image, returned when its forward starts
 	ledger    *ledger       // the places each client holds in admit
-	decoders  chan struct{}
-	preparing atomic.Int64 // admitted images still decoding
+	decoders  *fairSlots    // images decoded at once, handed out client by client
+	preparing atomic.Int64  // admitted images still decoding
 	loopDone  chan struct{}
 
 	mu        sync.RWMutex // closing vs enqueue
@@ -137,7 +137,7 @@ func New(c *zeroshot.Classifier, opts Options) *Server {
 		limits:   Limits{MaxLabels: opts.MaxLabels, MaxLabelBytes: 4096, MaxImages: opts.MaxImages, MaxTexts: opts.MaxTexts},
 		jobs:     make(chan *job, opts.MaxQueue),
 		admit:    make(chan struct{}, opts.MaxQueue),
-		decoders: make(chan struct{}, opts.Decoders),
+		decoders: newFairSlots(opts.Decoders),
 		ledger:   newLedger(opts.ClientShare),
 		loopDone: make(chan struct{}),
 		metrics:  newMetrics(),
@@ -386,13 +386,11 @@ func (s *Server) releaseN(k clientKey, n int) {
 }
 
 // pixels decodes and preprocesses one image (bounded by the decoder slots).
-func (s *Server) pixels(ctx context.Context, data []byte) (pv []float32, h, w int, err error) {
-	select {
-	case s.decoders <- struct{}{}:
-	case <-ctx.Done():
-		return nil, 0, 0, ctx.Err()
+func (s *Server) pixels(ctx context.Context, k clientKey, data []byte) (pv []float32, h, w int, err error) {
+	if err := s.decoders.acquire(ctx, k); err != nil {
+		return nil, 0, 0, err
 	}
-	defer func() { <-s.decoders }()
+	defer s.decoders.release()
 	opts := preprocess.Options{ApplyEXIF: true, MaxPixels: s.opts.MaxPixels} // as the pipeline's load_image
 	p := s.c.Processor
 	if cfg := p.Config(); cfg.DoCenterCrop {
@@ -420,7 +418,7 @@ func (s *Server) embedImages(ctx context.Context, k clientKey, images [][]byte) 
 	}()
 	jobs := make([]*job, n)
 	for i, data := range images {
-		pv, h, w, err := s.pixels(ctx, data)
+		pv, h, w, err := s.pixels(ctx, k, data)
 		if err != nil {
 			s.releaseN(k, n)
 			if n > 1 {
