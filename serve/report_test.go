@@ -54,22 +54,22 @@ func TestSecurityReport(t *testing.T) {
 	t.Log(b.String())
 }
 
+type overheadConfig struct {
+	name        string
+	auth, tls   bool
+	newConnEach bool
+}
+
 // reportOverhead: the same server options but for Tokens and TLS, 4 clients in a
 // closed loop with keep-alive (and one row paying a handshake per request).
 func reportOverhead(t *testing.T, b *strings.Builder, rounds int, each time.Duration, body []byte, tokenFile, token, certFile, keyFile string, pool *x509.CertPool) {
-	type config struct {
-		name        string
-		auth, tls   bool
-		newConnEach bool
-	}
-	configs := []config{
+	configs := []overheadConfig{
 		{"plain HTTP", false, false, false},
 		{"auth", true, false, false},
 		{"TLS", false, true, false},
 		{"auth + TLS", true, true, false},
 		{"auth + TLS, new connection per request", true, true, true},
 	}
-	const clients = 4
 	urls := make([]string, len(configs))
 	for i, c := range configs {
 		opts := Options{}
@@ -86,6 +86,19 @@ func reportOverhead(t *testing.T, b *strings.Builder, rounds int, each time.Dura
 		s, _ := newLogged(t, opts)
 		urls[i] = startLive(t, s, pool).base + "/v1/zero-shot-image-classification"
 	}
+	// A photo (decoding and the forward dominate) and a 470-byte image (HTTP's own
+	// costs dominate: the worst case for the relative overhead).
+	small := classifyBody(readFile(t, "testdata", "pipeline", "gradient.png"), []string{"cat", "dog", "fox", "owl"}, "")
+	for _, w := range []struct {
+		name string
+		body []byte
+	}{{"chelsea.png, 240 kB", body}, {"gradient.png, 470 B", small}} {
+		overheadRuns(t, b, w.name, w.body, rounds, each, configs, urls, token, pool)
+	}
+}
+
+func overheadRuns(t *testing.T, b *strings.Builder, workload string, body []byte, rounds int, each time.Duration, configs []overheadConfig, urls []string, token string, pool *x509.CertPool) {
+	const clients = 4
 	rps := make([][]float64, len(configs))
 	p50 := make([][]time.Duration, len(configs))
 	ratio := make([][]float64, len(configs)) // to plain HTTP in the same round
@@ -112,9 +125,9 @@ func reportOverhead(t *testing.T, b *strings.Builder, rounds int, each time.Dura
 		for i := range configs {
 			ratio[i] = append(ratio[i], got[i]/got[0])
 		}
-		t.Logf("overhead round %d/%d: %v req/s", r+1, rounds, fmtFloats(got))
+		t.Logf("overhead round %d/%d, %s: %v req/s", r+1, rounds, workload, fmtFloats(got))
 	}
-	fmt.Fprintf(b, "\nOverhead on tiny-l14 (POST classify, chelsea.png × 4 labels; %d clients, closed loop; %d rounds × %v each, order rotated per round):\n\n", clients, rounds, each)
+	fmt.Fprintf(b, "\nOverhead on tiny-l14 (POST classify, %s × 4 labels; %d clients, closed loop; %d rounds × %v each, order rotated per round):\n\n", workload, clients, rounds, each)
 	fmt.Fprintf(b, "| configuration | req/s (median) | min–max | vs plain HTTP, same round (median) | p50 ms (median) |\n|---|---|---|---|---|\n")
 	for i, c := range configs {
 		fmt.Fprintf(b, "| %s | %.1f | %.1f–%.1f | %.3f | %.2f |\n", c.name, median(rps[i]), minF(rps[i]), maxF(rps[i]), median(ratio[i]),
