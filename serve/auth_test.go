@@ -55,7 +55,9 @@ func TestAuthMatrix(t *testing.T) {
 					method = http.MethodPost
 				}
 			}
-			if method == http.MethodPost {
+			if method == http.MethodPost && !(ac.NetHTTP && ac.Raw) {
+				// (A raw row net/http refuses goes without a body: its 400 closes the
+				// connection at once, and a body still being written would meet a reset.)
 				ct, body = "application/json", good
 				if strings.HasPrefix(path, "/v1/embeddings") {
 					body = []byte(`{"texts": ["a cat"]}`)
@@ -68,13 +70,12 @@ func TestAuthMatrix(t *testing.T) {
 			var code int
 			var hdr http.Header
 			var out []byte
-			if ac.Raw || ac.APIKey {
-				h := map[string][]string{"Authorization": auth}
-				if ac.APIKey {
-					h = map[string][]string{"X-API-Key": {token}}
-				}
-				code, hdr, out = l.raw(t, method, path, ct, body, h)
-			} else {
+			switch {
+			case ac.Raw:
+				code, hdr, out = l.raw(t, method, path, ct, body, map[string][]string{"Authorization": auth})
+			case ac.APIKey:
+				code, hdr, out = l.doHeader(t, method, path, ct, body, http.Header{"X-Api-Key": {token}})
+			default:
 				code, hdr, out = l.do(t, method, path, ct, body, auth...)
 			}
 			rows++

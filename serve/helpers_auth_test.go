@@ -109,13 +109,21 @@ func newLogged(t testing.TB, opts Options) (*Server, *syncBuffer) {
 // do sends one request; auth values become Authorization headers.
 func (l *live) do(t testing.TB, method, path, ct string, body []byte, auth ...string) (int, http.Header, []byte) {
 	t.Helper()
+	return l.doHeader(t, method, path, ct, body, http.Header{"Authorization": auth})
+}
+
+// doHeader sends one request with these headers.
+func (l *live) doHeader(t testing.TB, method, path, ct string, body []byte, h http.Header) (int, http.Header, []byte) {
+	t.Helper()
 	req, err := http.NewRequest(method, l.base+path, bytes.NewReader(body))
 	require.NoError(t, err)
 	if ct != "" {
 		req.Header.Set("Content-Type", ct)
 	}
-	for _, a := range auth {
-		req.Header.Add("Authorization", a)
+	for k, vs := range h {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
 	}
 	resp, err := l.client.Do(req)
 	require.NoError(t, err)
