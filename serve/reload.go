@@ -2,6 +2,7 @@ package serve
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -18,10 +19,10 @@ func (s *Server) Reload() error {
 		n, err := t.Reload()
 		s.metrics.reload("tokens", err)
 		if err != nil {
-			s.logf("reload: %v; still accepting the %d tokens read at %s", err, before, since.Format(time.DateTime))
+			s.logf("reload: %v; still accepting the %s read at %s", err, nTokens(before), since.Format(time.DateTime))
 			errs = append(errs, err)
 		} else {
-			s.logf("reload: %d tokens from %s (was %d)", n, t.Path(), before)
+			s.logf("reload: %s from %s (was %d)", nTokens(n), t.Path(), before)
 		}
 	}
 	if c := s.opts.TLS; c != nil {
@@ -36,4 +37,12 @@ func (s *Server) Reload() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// nTokens is "1 token", "2 tokens".
+func nTokens(n int) string {
+	if n == 1 {
+		return "1 token"
+	}
+	return fmt.Sprintf("%d tokens", n)
 }

@@ -68,7 +68,11 @@ func (sec *security) describe(logger *log.Logger, metricsPublic bool, share, que
 		if metricsPublic {
 			open = "/healthz, /readyz and /metrics"
 		}
-		logger.Printf("auth: %d bearer tokens from %s (%s); required on every endpoint but %s", sec.tokens.Len(), sec.tokens.Path(), sec.from, open)
+		n := fmt.Sprintf("%d bearer tokens", sec.tokens.Len())
+		if sec.tokens.Len() == 1 {
+			n = "1 bearer token"
+		}
+		logger.Printf("auth: %s from %s (%s); required on every endpoint but %s", n, sec.tokens.Path(), sec.from, open)
 	}
 	if sec.cert != nil {
 		logger.Printf("TLS: %s", serve.Describe(sec.cert.Leaf(), time.Now()))

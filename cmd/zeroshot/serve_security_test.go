@@ -151,21 +151,21 @@ func TestServeTokensTLSReload(t *testing.T) {
 	require.NoError(t, err)
 	hangup("reload: TLS certificate for localhost")
 	client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool2}, DisableKeepAlives: true}}
-	assert.Contains(t, logs(), "reload: 1 tokens from "+tokens+" (was 1)")
+	assert.Contains(t, logs(), "reload: 1 token from "+tokens+" (was 1)")
 	assert.Equal(t, 401, classifyWith(t, client, url, old))
 	assert.Equal(t, 200, classifyWith(t, client, url, fresh))
 	_, err = tls.Dial("tcp", "127.0.0.1:"+port, &tls.Config{RootCAs: pool})
 	assert.Error(t, err, "the old certificate is no longer served")
 
 	require.NoError(t, os.Remove(tokens))
-	hangup("still accepting the 1 tokens")
+	hangup("still accepting the 1 token read at")
 	assert.Contains(t, logs(), "does not exist")
 	assert.Equal(t, 200, classifyWith(t, client, url, fresh), "a removed token file keeps the tokens in force")
 
 	code, stderr := stop()
 	assert.Equal(t, 0, code, stderr)
 	for _, want := range []string{
-		"auth: 1 bearer tokens from " + tokens + " ($ZEROSHOT_TOKEN_FILE); required on every endpoint but /healthz and /readyz",
+		"auth: 1 bearer token from " + tokens + " ($ZEROSHOT_TOKEN_FILE); required on every endpoint but /healthz and /readyz",
 		"TLS: certificate for localhost, 127.0.0.1, ::1",
 		"warning: token file " + tokens + " is readable by other users (mode -rw-r--r--): chmod 600 it",
 		"queue: 64 places, at most 8 per client (by token; 429 beyond)",

@@ -63,7 +63,7 @@ type Result struct {
 	P99, Max  time.Duration
 	OKP50     time.Duration // of 200s only
 	OKP99     time.Duration
-	ShedP99   time.Duration // of 503s only
+	ShedP99   time.Duration // of 503s and 429s only
 	RetryHdrs int           // 503s and 429s that carried Retry-After
 }
 
@@ -238,9 +238,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		case http.StatusOK:
 			ok = append(ok, s.lat)
 		case http.StatusServiceUnavailable, http.StatusTooManyRequests:
-			if s.code == http.StatusServiceUnavailable {
-				shed = append(shed, s.lat)
-			}
+			shed = append(shed, s.lat)
 			if s.retry {
 				res.RetryHdrs++
 			}
@@ -290,12 +288,13 @@ func (r *Result) CodesString() string {
 	return strings.Join(parts, " ")
 }
 
-// Get fetches a URL (loopback only) and returns its status, for health checks.
-func Get(raw string, timeout time.Duration) (int, error) {
+// Get fetches a URL (loopback only) and returns its status, for health checks;
+// tlsCfg configures https (nil: the system's roots).
+func Get(raw string, timeout time.Duration, tlsCfg *tls.Config) (int, error) {
 	if err := CheckLoopback(raw); err != nil {
 		return 0, err
 	}
-	c := &http.Client{Timeout: timeout}
+	c := &http.Client{Timeout: timeout, Transport: &http.Transport{TLSClientConfig: tlsCfg}}
 	resp, err := c.Get(raw)
 	if err != nil {
 		return 0, err
@@ -318,12 +317,17 @@ type Report struct {
 	AfterHealth  int           // status of /healthz then
 }
 
-// Acceptance runs the report against base (e.g. http://127.0.0.1:8080).
-func Acceptance(ctx context.Context, base string, body []byte, clients []int, each time.Duration, overload float64) (*Report, error) {
+// Acceptance runs the report against base (e.g. http://127.0.0.1:8080); req gives
+// each request's Body, ContentType, Header and TLS.
+func Acceptance(ctx context.Context, base string, req Config, clients []int, each time.Duration, overload float64) (*Report, error) {
 	endpoint := strings.TrimRight(base, "/") + "/v1/zero-shot-image-classification"
+	cfg := func(c Config) Config {
+		c.URL, c.ContentType, c.Body, c.Header, c.TLS = endpoint, req.ContentType, req.Body, req.Header, req.TLS
+		return c
+	}
 	rep := &Report{}
 	for _, n := range clients {
-		r, err := Run(ctx, Config{URL: endpoint, ContentType: "application/json", Body: body, Clients: n, Duration: each, Warmup: 2 * n})
+		r, err := Run(ctx, cfg(Config{Clients: n, Duration: each, Warmup: 2 * n}))
 		if err != nil {
 			return nil, err
 		}
@@ -346,7 +350,7 @@ func Acceptance(ctx context.Context, base string, body []byte, clients []int, ea
 			case <-tick.C:
 			}
 			t0 := time.Now()
-			code, _ := Get(strings.TrimRight(base, "/")+"/healthz", 5*time.Second)
+			code, _ := Get(strings.TrimRight(base, "/")+"/healthz", 5*time.Second, req.TLS)
 			rep.HealthProbes++
 			if code == 200 {
 				rep.HealthOK++
@@ -354,7 +358,7 @@ func Acceptance(ctx context.Context, base string, body []byte, clients []int, ea
 			rep.HealthMax = max(rep.HealthMax, time.Since(t0))
 		}
 	}()
-	r, err := Run(ctx, Config{URL: endpoint, ContentType: "application/json", Body: body, Rate: overload * rep.Sustainable, Clients: 512, Duration: each})
+	r, err := Run(ctx, cfg(Config{Rate: overload * rep.Sustainable, Clients: 512, Duration: each}))
 	close(stop)
 	<-probed
 	if err != nil {
@@ -362,13 +366,13 @@ func Acceptance(ctx context.Context, base string, body []byte, clients []int, ea
 	}
 	rep.Overload = r
 	time.Sleep(500 * time.Millisecond)
-	after, err := Run(ctx, Config{URL: endpoint, ContentType: "application/json", Body: body, Clients: 1, Requests: 1})
+	after, err := Run(ctx, cfg(Config{Clients: 1, Requests: 1}))
 	if err == nil {
 		for code := range after.Codes {
 			rep.After = code
 		}
 	}
-	rep.AfterHealth, _ = Get(strings.TrimRight(base, "/")+"/healthz", 5*time.Second)
+	rep.AfterHealth, _ = Get(strings.TrimRight(base, "/")+"/healthz", 5*time.Second, req.TLS)
 	return rep, nil
 }
 
@@ -382,7 +386,7 @@ func (rep *Report) Table() string {
 	}
 	if o := rep.Overload; o != nil {
 		fmt.Fprintf(&b, "\nOverload: open loop at %.1f req/s (%.1f× the sustained %.1f) for %v: %d sent, %s, %.1f 200s/s; "+
-			"200s p50 %s ms p99 %s ms; 503s p99 %s ms (%d of %d 503s and 429s with Retry-After); %d arrivals not sent (client cap); "+
+			"200s p50 %s ms p99 %s ms; refusals (503, 429) p99 %s ms (%d of %d with Retry-After); %d arrivals not sent (client cap); "+
 			"/healthz %d/%d ok (slowest %s ms); after: request %d, /healthz %d.\n",
 			o.Rate, o.Rate/rep.Sustainable, rep.Sustainable, o.Elapsed.Round(time.Millisecond), o.Sent, o.CodesString(), o.OKPerSec,
 			ms(o.OKP50), ms(o.OKP99), ms(o.ShedP99), o.RetryHdrs, o.Codes[503]+o.Codes[429], o.Missed,
