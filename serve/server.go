@@ -1,10 +1,12 @@
 package serve
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -472,8 +474,11 @@ func (s *Server) classify(w http.ResponseWriter, r *http.Request, k clientKey) (
 	if err := s.admitN(k, 1); err != nil {
 		return 0, err
 	}
-	body := http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
-	req, err := DecodeClassify(r.Header.Get("Content-Type"), body, r.URL.Query(), s.limits)
+	var req *ClassifyRequest
+	err := s.decodeBody(ctx, w, r, k, func(body io.Reader) (err error) {
+		req, err = DecodeClassify(r.Header.Get("Content-Type"), body, r.URL.Query(), s.limits)
+		return err
+	})
 	if err != nil {
 		s.releaseN(k, 1)
 		return 0, err
@@ -497,6 +502,22 @@ func (s *Server) classify(w http.ResponseWriter, r *http.Request, k clientKey) (
 	return http.StatusOK, nil
 }
 
+// decodeBody reads the request body (bounded by MaxBodyBytes; network time, no slot
+// held, so a slow upload holds nothing but its queue place) and then decodes it in a
+// decoder slot taken at client k's turn: parsing JSON and base64 is CPU work, and one
+// client's many requests must not crowd out another's.
+func (s *Server) decodeBody(ctx context.Context, w http.ResponseWriter, r *http.Request, k clientKey, decode func(io.Reader) error) error {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
+	if err != nil {
+		return err
+	}
+	if err := s.decoders.acquire(ctx, k); err != nil {
+		return err
+	}
+	defer s.decoders.release()
+	return decode(bytes.NewReader(raw))
+}
+
 // EmbedResponse is the answer of POST /v1/embeddings: L2-normalized embeddings (the
 // model's image_embeds / text_embeds), one row per input, in input order.
 type EmbedResponse struct {
@@ -516,8 +537,11 @@ func (s *Server) embeddings(w http.ResponseWriter, r *http.Request, k clientKey)
 	}
 	held := 1
 	defer func() { s.releaseN(k, held) }()
-	body := http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
-	req, err := DecodeEmbed(r.Header.Get("Content-Type"), body, s.limits)
+	var req *EmbedRequest
+	err := s.decodeBody(ctx, w, r, k, func(body io.Reader) (err error) {
+		req, err = DecodeEmbed(r.Header.Get("Content-Type"), body, s.limits)
+		return err
+	})
 	if err != nil {
 		return 0, err
 	}
