@@ -159,6 +159,10 @@ gophernotes-kernel: ## install the kernel "Go (gophernotes + zeroshot)", importi
 	cp "$$dir"/kernel/logo-*.png "$(JUPYTER_KERNELS)/gophernotes-zeroshot/"; \
 	echo "gophernotes-kernel: $(JUPYTER_KERNELS)/gophernotes-zeroshot/kernel.json (GOMACRO_GOMOD: $$lines)"
 
+.PHONY: serve-report
+serve-report: libtorch ## serve on tiny-l14: req/s with auth/TLS vs plain, and two clients (one flooding) with/without the share (~4 min)
+	ZEROSHOT_SECURITY_REPORT=1 $(GO_TORCH) test -count=1 -run '^TestSecurityReport$$' -v -timeout 30m ./serve/
+
 clean: ## remove build outputs in the clone (the cache in $(CACHE_DIR) stays)
 	rm -rf bin build
 
@@ -173,7 +177,8 @@ FUZZ_TARGETS := \
 	./clip:FuzzSafetensors \
 	./clip:FuzzParseConfig \
 	./serve:FuzzDecodeRequest \
-	./serve:FuzzHandler
+	./serve:FuzzHandler \
+	./serve:FuzzAuthorization
 
 .PHONY: fuzz
 fuzz: libtorch ## run every fuzz target for FUZZTIME (default 10s) in turn

@@ -11,6 +11,7 @@ import (
 // job is one image waiting for the model: its pixel_values and where the embedding goes.
 type job struct {
 	ctx    context.Context
+	client clientKey // whose queue place it holds
 	pixels []float32 // [3, h, w]
 	h, w   int
 	enq    time.Time
@@ -22,39 +23,58 @@ type jobResult struct {
 	err   error
 }
 
-// batchLoop is the batcher goroutine: it takes the first queued job, gathers more
-// (what is already queued, then, while other admitted requests are still being
-// decoded, up to BatchWindow more) up to MaxBatch, and runs one image forward for the
-// batch. It returns when jobs is closed and drained.
+// batchLoop is the batcher goroutine: it waits for a queued job, gathers more (what
+// is already queued, then, while other admitted requests are still being decoded, up
+// to BatchWindow more) up to MaxBatch, and runs one image forward for the batch.
+// Queued jobs are taken client by client in turn (roundRobin), so that one client's
+// many queued images do not hold another's behind all of them. It returns when jobs
+// is closed and drained.
 func (s *Server) batchLoop() {
 	defer close(s.loopDone)
-	for first := range s.jobs {
-		batch := []*job{first}
-		batch = s.gather(batch)
+	var queued roundRobin[*job] // taken from s.jobs, not yet in a batch
+	for {
+		if queued.len() == 0 {
+			j, ok := <-s.jobs
+			if !ok {
+				return
+			}
+			queued.push(j.client, j)
+		}
+		batch := s.gather(&queued)
 		s.runBatch(batch)
-		if len(s.jobs) == 0 && s.opts.TrimInterval > 0 && time.Since(s.lastTrim) >= s.opts.TrimInterval {
+		if queued.len() == 0 && len(s.jobs) == 0 && s.opts.TrimInterval > 0 && time.Since(s.lastTrim) >= s.opts.TrimInterval {
 			trimCHeap() // idle: a good moment to give freed C memory back
 			s.lastTrim = time.Now()
 		}
 	}
 }
 
-func (s *Server) gather(batch []*job) []*job {
+// gather takes up to MaxBatch jobs, in turn per client, from what is queued.
+func (s *Server) gather(queued *roundRobin[*job]) []*job {
 	var timer *time.Timer
 	defer func() {
 		if timer != nil {
 			timer.Stop()
 		}
 	}()
+	var batch []*job
 	for len(batch) < s.opts.MaxBatch {
-		select {
-		case j, ok := <-s.jobs:
-			if !ok {
-				return batch
+		// Everything queued by now takes part in the turns.
+	drain:
+		for {
+			select {
+			case j, ok := <-s.jobs:
+				if !ok {
+					break drain
+				}
+				queued.push(j.client, j)
+			default:
+				break drain
 			}
+		}
+		if j, ok := queued.pop(); ok {
 			batch = append(batch, j)
 			continue
-		default:
 		}
 		// Nothing queued right now. Wait a little only if more work is on its way:
 		// requests admitted and still decoding. Otherwise run at once (a lone client
@@ -70,7 +90,7 @@ func (s *Server) gather(batch []*job) []*job {
 			if !ok {
 				return batch
 			}
-			batch = append(batch, j)
+			queued.push(j.client, j)
 		case <-timer.C:
 			return batch
 		}
@@ -84,7 +104,7 @@ func (s *Server) runBatch(batch []*job) {
 	now := time.Now()
 	live := batch[:0:0]
 	for _, j := range batch {
-		<-s.admit // its forward starts: the image leaves the queue
+		s.releaseN(j.client, 1) // its forward starts: the image leaves the queue
 		s.metrics.queueWait(now.Sub(j.enq))
 		if err := j.ctx.Err(); err != nil {
 			j.res <- jobResult{err: err} // timed out or abandoned while queued

@@ -3,7 +3,10 @@ package serve
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"testing"
 
 	"github.com/zeroshot-clip/zeroshot/clip"
@@ -65,4 +68,35 @@ func BenchmarkParts(b *testing.B) {
 		}
 	})
 	_ = context.Background
+}
+
+// The authentication of one request (parse the header, hash the token, compare it with
+// every accepted digest), with 1 and 100 accepted tokens: the precise cost that the
+// req/s of TestSecurityReport cannot resolve.
+func BenchmarkAuthenticate(b *testing.B) {
+	c := openClassifier(b, "tiny-l14")
+	for _, n := range []int{1, 100} {
+		b.Run(fmt.Sprintf("tokens=%d", n), func(b *testing.B) {
+			toks := make([]string, n)
+			for i := range toks {
+				toks[i] = randomToken(b)
+			}
+			p := filepath.Join(b.TempDir(), "tokens")
+			writeTokens(b, p, toks...)
+			tokens, err := LoadTokens(p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			s := New(c, Options{Tokens: tokens})
+			defer s.Close()
+			req := httptest.NewRequest("POST", "/v1/zero-shot-image-classification", nil)
+			req.Header.Set("Authorization", "Bearer "+toks[n-1])
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := s.authenticate(req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -30,6 +30,8 @@
 //	               zeroshot_http_request_duration_seconds (histogram), zeroshot_batch_size
 //	               (histogram), zeroshot_batch_forward_seconds, zeroshot_queue_wait_seconds,
 //	               zeroshot_queue_depth, zeroshot_queue_capacity, zeroshot_rejected_total{reason},
+//	               zeroshot_queue_clients, zeroshot_auth_total{outcome}, zeroshot_reloads_total,
+//	               zeroshot_reload_ok, zeroshot_tls_certificate_expiry_seconds,
 //	               process_resident_memory_bytes, …
 //
 // Errors are JSON, {"error": "…"}, as the Inference API's: 400 for a bad request
@@ -39,7 +41,29 @@
 // header), 415 for an unknown Content-Type, 422 for an image that does not decode
 // (corrupt, truncated, not an image), 503 with Retry-After when the queue is full or
 // the server is shutting down, 504 when a request's Timeout passes first, 500 for a
-// model failure.
+// model failure; 401 (with WWW-Authenticate: Bearer) without a valid token, 429 with
+// Retry-After beyond the client's share of the queue.
+//
+// # Who may call it
+//
+// With Options.Tokens (LoadTokens: a file of one token per line) every request but
+// GET /healthz and /readyz (and /metrics with MetricsPublic) must carry
+// "Authorization: Bearer <token>"; it is checked before the path is even looked up,
+// and before admission, so refusals cost no queue place and reveal no endpoint. Only
+// SHA-256 digests of the tokens are held, compared in constant time with every one;
+// no error, log line, metric or answer contains a token. With Options.TLS
+// (LoadCertificate) Serve speaks HTTPS only: TLS 1.2 with ECDHE and AEAD suites, or
+// TLS 1.3. Server.Reload (SIGHUP in the command) reads both again; each is swapped at
+// once and only when valid, so a missing or half-written file keeps what is in force
+// (logged, and zeroshot_reload_ok 0) rather than opening the server or locking every
+// client out. IsLoopback says whether an address needs tokens at all (the command
+// refuses any other without them).
+//
+// A client, its token (or, without tokens, its IP address), may hold at most
+// ClientShare of the queue's MaxQueue places (default half): beyond it, 429 while
+// others are still admitted. Queued images and decoder slots are then handed out
+// client by client in turn, so one client's many images do not stand in front of
+// another's few.
 //
 // # Batching, queue, memory
 //

@@ -34,8 +34,13 @@ func status(err error) int {
 		ie *preprocess.ImageError
 		tl *tokenize.TooLongError
 		mb *http.MaxBytesError
+		ae *AuthError
 	)
 	switch {
+	case errors.As(err, &ae):
+		return http.StatusUnauthorized
+	case errors.Is(err, ErrClientShare):
+		return http.StatusTooManyRequests
 	case errors.As(err, &re):
 		if re.Status != 0 {
 			return re.Status
@@ -86,8 +91,13 @@ type errorBody struct {
 
 func writeError(w http.ResponseWriter, err error) int {
 	code := status(err)
-	if code == http.StatusServiceUnavailable {
+	switch code {
+	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
 		w.Header().Set("Retry-After", "1")
+	case http.StatusUnauthorized:
+		var ae *AuthError
+		errors.As(err, &ae)
+		w.Header().Set("WWW-Authenticate", ae.wwwAuthenticate())
 	}
 	writeJSON(w, code, errorBody{Error: message(err, code)})
 	return code

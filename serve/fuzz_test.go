@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -132,6 +134,95 @@ func FuzzHandler(f *testing.F) {
 			}
 		default:
 			t.Fatalf("%s %s: %d %s", contentType, path, code, out)
+		}
+	})
+}
+
+// FuzzAuthorization feeds arbitrary Authorization headers (none, one or two) to
+// ParseBearer and through a server that accepts one token: nothing panics; a token is
+// accepted only from exactly one "Bearer <b64token>" header and only if it is the
+// accepted token; every refusal is a 401 with WWW-Authenticate: Bearer and the JSON
+// error shape, whose message is one of the fixed reasons (it never repeats the input).
+// Seeds: testdata/fuzz/FuzzAuthorization.
+//
+//	go test ./serve -run '^$' -fuzz '^FuzzAuthorization$' -fuzztime 60s
+func FuzzAuthorization(f *testing.F) {
+	c, err := zeroshot.Open(filepath.Join("..", "testdata", "models", "tiny-l14"), zeroshot.Options{Model: clip.Options{Threads: 1}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer c.Close()
+	const valid = "fuzz-token-0123456789abcdef"
+	p := filepath.Join(f.TempDir(), "tokens")
+	if err := os.WriteFile(p, []byte(valid+"\n"), 0o600); err != nil {
+		f.Fatal(err)
+	}
+	tokens, err := LoadTokens(p)
+	if err != nil {
+		f.Fatal(err)
+	}
+	s := New(c, Options{Tokens: tokens})
+	defer s.Close()
+	h := s.Handler()
+	reasons := map[string]bool{}
+	for _, v := range [][]string{nil, {""}, {"Basic x"}, {"Bearer"}, {"Bearer\tx"}, {"Bearer " + strings.Repeat("a", MaxTokenLen+1)}, {"Bearer @"}, {"a", "b"}} {
+		_, err := ParseBearer(v)
+		reasons[err.Error()] = true
+	}
+	reasons["invalid bearer token"] = true
+	reasons["tokens in the URL are not accepted (URLs end up in logs): "+sendBearer] = true
+	f.Fuzz(func(t *testing.T, n byte, h1, h2 string) {
+		var values []string
+		switch n % 3 {
+		case 1:
+			values = []string{h1}
+		case 2:
+			values = []string{h1, h2}
+		}
+		tok, err := ParseBearer(values)
+		if err == nil {
+			scheme, _, _ := strings.Cut(strings.Trim(h1, " \t"), " ")
+			switch {
+			case len(values) != 1 || !strings.EqualFold(scheme, "Bearer"):
+				t.Fatalf("accepted %q", values)
+			case tok == "" || len(tok) > MaxTokenLen || !isB64Token(tok):
+				t.Fatalf("accepted token %q from %q", tok, values)
+			}
+			if again, err := ParseBearer([]string{"Bearer " + tok}); err != nil || again != tok {
+				t.Fatalf("%q does not parse back: %q %v", tok, again, err)
+			}
+		} else {
+			var ae *AuthError
+			if !errors.As(err, &ae) || ae.Kind < AuthMissing || ae.Kind > AuthInvalid {
+				t.Fatalf("%q: error %v (%T)", values, err, err)
+			}
+			if !reasons[ae.Reason] {
+				t.Fatalf("%q: unexpected reason %q", values, ae.Reason)
+			}
+		}
+		// The same through the handler (an empty body: 400 once authenticated).
+		req := httptest.NewRequest(http.MethodPost, "/v1/zero-shot-image-classification", nil)
+		for _, v := range values {
+			req.Header.Add("Authorization", v)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		authorized := err == nil && tok == valid
+		var e struct {
+			Error string `json:"error"`
+		}
+		if jerr := json.Unmarshal(rec.Body.Bytes(), &e); jerr != nil || e.Error == "" {
+			t.Fatalf("%q: %d without a JSON error: %q", values, rec.Code, rec.Body.Bytes())
+		}
+		switch {
+		case authorized && rec.Code != http.StatusBadRequest:
+			t.Fatalf("%q: the valid token got %d %s", values, rec.Code, rec.Body.Bytes())
+		case !authorized && rec.Code != http.StatusUnauthorized:
+			t.Fatalf("%q: accepted without the valid token: %d %s", values, rec.Code, rec.Body.Bytes())
+		case !authorized && !strings.HasPrefix(rec.Header().Get("WWW-Authenticate"), "Bearer "):
+			t.Fatalf("%q: 401 without WWW-Authenticate: Bearer", values)
+		case !authorized && !reasons[e.Error]:
+			t.Fatalf("%q: 401 with unexpected reason %q", values, e.Error)
 		}
 	})
 }

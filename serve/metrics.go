@@ -25,6 +25,9 @@ type metrics struct {
 	forward  *histogram            // zeroshot_batch_forward_seconds
 	wait     *histogram            // zeroshot_queue_wait_seconds
 	rejected map[string]uint64     // zeroshot_rejected_total{reason}
+	auths    map[string]uint64     // zeroshot_auth_total{outcome}
+	reloads  map[reloadKey]uint64  // zeroshot_reloads_total{what,result}
+	reloadOK map[string]bool       // zeroshot_reload_ok{what}: the last reload's result
 
 	inflight atomic.Int64 // HTTP requests being handled
 	started  time.Time
@@ -34,6 +37,8 @@ type reqKey struct {
 	endpoint string
 	code     int
 }
+
+type reloadKey struct{ what, result string }
 
 type histogram struct {
 	bounds []float64
@@ -66,6 +71,9 @@ func newMetrics() *metrics {
 		forward:  newHistogram(latencyBuckets),
 		wait:     newHistogram(latencyBuckets),
 		rejected: map[string]uint64{},
+		auths:    map[string]uint64{},
+		reloads:  map[reloadKey]uint64{},
+		reloadOK: map[string]bool{},
 		started:  time.Now(),
 	}
 }
@@ -101,11 +109,37 @@ func (m *metrics) reject(reason string) {
 	m.mu.Unlock()
 }
 
+// auth counts an authentication's outcome: "ok", or the AuthFailure (never a token).
+func (m *metrics) auth(err error) {
+	outcome := "ok"
+	if ae, ok := err.(*AuthError); ok {
+		outcome = ae.Kind.String()
+	}
+	m.mu.Lock()
+	m.auths[outcome]++
+	m.mu.Unlock()
+}
+
+// reload counts a reload of what ("tokens", "tls").
+func (m *metrics) reload(what string, err error) {
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	m.mu.Lock()
+	m.reloads[reloadKey{what, result}]++
+	m.reloadOK[what] = err == nil
+	m.mu.Unlock()
+}
+
 // gauges are the values read at scrape time.
 type gauges struct {
 	queueDepth, queueCap int
 	preparing            int64
 	ready                bool
+	clients, share       int
+	tokens               int       // accepted tokens; < 0: no authentication
+	certExpiry           time.Time // zero: no TLS
 }
 
 func (m *metrics) write(w io.Writer, g gauges) error {
@@ -150,10 +184,36 @@ func (m *metrics) write(w io.Writer, g gauges) error {
 	p("# TYPE zeroshot_queue_wait_seconds histogram\n")
 	writeHistogram(bw, "zeroshot_queue_wait_seconds", "", m.wait)
 
-	p("# HELP zeroshot_rejected_total Requests refused with 503, by reason.\n")
+	p("# HELP zeroshot_rejected_total Requests refused at admission, by reason: 503 queue_full and shutting_down, 429 client_share.\n")
 	p("# TYPE zeroshot_rejected_total counter\n")
-	for _, r := range []string{"queue_full", "shutting_down"} {
+	for _, r := range []string{"client_share", "queue_full", "shutting_down"} {
 		p("zeroshot_rejected_total{reason=%q} %d\n", r, m.rejected[r])
+	}
+	if g.tokens >= 0 {
+		p("# HELP zeroshot_auth_total Authentications by outcome: ok, or refused (401) for a missing header, another scheme, a malformed or an invalid token.\n")
+		p("# TYPE zeroshot_auth_total counter\n")
+		for _, o := range []string{"ok", AuthMissing.String(), AuthScheme.String(), AuthMalformed.String(), AuthInvalid.String()} {
+			p("zeroshot_auth_total{outcome=%q} %d\n", o, m.auths[o])
+		}
+	}
+	if len(m.reloads) > 0 {
+		p("# HELP zeroshot_reloads_total Reloads (SIGHUP) of the token file and the TLS certificate, by result.\n")
+		p("# TYPE zeroshot_reloads_total counter\n")
+		rk := make([]reloadKey, 0, len(m.reloads))
+		for k := range m.reloads {
+			rk = append(rk, k)
+		}
+		sort.Slice(rk, func(i, j int) bool { return rk[i].what+rk[i].result < rk[j].what+rk[j].result })
+		for _, k := range rk {
+			p("zeroshot_reloads_total{what=%q,result=%q} %d\n", k.what, k.result, m.reloads[k])
+		}
+		p("# HELP zeroshot_reload_ok 1 if the last reload of what succeeded, 0 if it failed (the previous tokens or certificate stay in force).\n")
+		p("# TYPE zeroshot_reload_ok gauge\n")
+		for _, w := range []string{"tls", "tokens"} {
+			if ok, seen := m.reloadOK[w]; seen {
+				p("zeroshot_reload_ok{what=%q} %d\n", w, b2i(ok))
+			}
+		}
 	}
 	m.mu.Unlock()
 
@@ -166,6 +226,22 @@ func (m *metrics) write(w io.Writer, g gauges) error {
 	p("# HELP zeroshot_queue_capacity The queue bound (--max-queue); beyond it requests get 503.\n")
 	p("# TYPE zeroshot_queue_capacity gauge\n")
 	p("zeroshot_queue_capacity %d\n", g.queueCap)
+	p("# HELP zeroshot_queue_clients Clients holding places in the queue.\n")
+	p("# TYPE zeroshot_queue_clients gauge\n")
+	p("zeroshot_queue_clients %d\n", g.clients)
+	p("# HELP zeroshot_queue_client_share The most places one client may hold (--client-share); beyond it the client gets 429.\n")
+	p("# TYPE zeroshot_queue_client_share gauge\n")
+	p("zeroshot_queue_client_share %d\n", g.share)
+	if g.tokens >= 0 {
+		p("# HELP zeroshot_auth_tokens Bearer tokens accepted now.\n")
+		p("# TYPE zeroshot_auth_tokens gauge\n")
+		p("zeroshot_auth_tokens %d\n", g.tokens)
+	}
+	if !g.certExpiry.IsZero() {
+		p("# HELP zeroshot_tls_certificate_expiry_seconds When the TLS certificate in force expires, Unix seconds.\n")
+		p("# TYPE zeroshot_tls_certificate_expiry_seconds gauge\n")
+		p("zeroshot_tls_certificate_expiry_seconds %d\n", g.certExpiry.Unix())
+	}
 	p("# HELP zeroshot_requests_in_flight HTTP requests being handled.\n")
 	p("# TYPE zeroshot_requests_in_flight gauge\n")
 	p("zeroshot_requests_in_flight %d\n", m.inflight.Load())

@@ -1,10 +1,12 @@
 package serve
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -46,7 +48,21 @@ type Options struct {
 	// what libtorch holds rather than what the allocator kept after past forwards.
 	TrimInterval time.Duration
 	ModelName    string      // reported by /v1/embeddings (default: the weights' path)
-	Log          *log.Logger // request errors (5xx) are logged here; nil: not logged
+	Log          *log.Logger // request errors (5xx) and reloads are logged here; nil: not logged
+
+	// Tokens, when set, are the bearer tokens every endpoint but /healthz and /readyz
+	// (and /metrics with MetricsPublic) requires; others get 401 with
+	// WWW-Authenticate: Bearer. nil: no authentication.
+	Tokens        *Tokens
+	MetricsPublic bool
+	// TLS, when set, makes Serve speak HTTPS only (TLS 1.2+, see Certificate.TLSConfig).
+	TLS *Certificate
+	// ClientShare is the most queue places (of MaxQueue) one client may hold: beyond
+	// it the client gets 429 with Retry-After while others are still admitted. A
+	// client is its token when Tokens are set, its IP address otherwise (behind a
+	// proxy that is the proxy's). Default max(1, MaxQueue/2); < 0 or >= MaxQueue:
+	// no per-client share.
+	ClientShare int
 }
 
 func (o Options) withDefaults() Options {
@@ -61,7 +77,14 @@ func (o Options) withDefaults() Options {
 	def(&o.MaxImages, 16)
 	def(&o.MaxTexts, 256)
 	def(&o.Decoders, runtime.GOMAXPROCS(0))
-	o.MaxImages = min(o.MaxImages, o.MaxQueue)
+	switch {
+	case o.ClientShare == 0:
+		o.ClientShare = max(1, o.MaxQueue/2)
+	case o.ClientShare < 0 || o.ClientShare > o.MaxQueue:
+		o.ClientShare = o.MaxQueue
+	}
+	// A request is admitted whole: one may not carry more images than a client may hold.
+	o.MaxImages = min(o.MaxImages, o.MaxQueue, o.ClientShare)
 	if o.BatchWindow == 0 {
 		o.BatchWindow = 2 * time.Millisecond
 	}
@@ -90,8 +113,9 @@ type Server struct {
 
 	jobs      chan *job     // to the batcher; capacity MaxQueue, never full (see admit)
 	admit     chan struct{} // one token per admitted image, returned when its forward starts
-	decoders  chan struct{}
-	preparing atomic.Int64 // admitted images still decoding
+	ledger    *ledger       // the places each client holds in admit
+	decoders  *fairSlots    // images decoded at once, handed out client by client
+	preparing atomic.Int64  // admitted images still decoding
 	loopDone  chan struct{}
 
 	mu        sync.RWMutex // closing vs enqueue
@@ -115,7 +139,8 @@ func New(c *zeroshot.Classifier, opts Options) *Server {
 		limits:   Limits{MaxLabels: opts.MaxLabels, MaxLabelBytes: 4096, MaxImages: opts.MaxImages, MaxTexts: opts.MaxTexts},
 		jobs:     make(chan *job, opts.MaxQueue),
 		admit:    make(chan struct{}, opts.MaxQueue),
-		decoders: make(chan struct{}, opts.Decoders),
+		decoders: newFairSlots(opts.Decoders),
+		ledger:   newLedger(opts.ClientShare),
 		loopDone: make(chan struct{}),
 		metrics:  newMetrics(),
 	}
@@ -157,7 +182,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 		hs.ErrorLog = s.opts.Log
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	if s.opts.TLS != nil {
+		hs.TLSConfig = s.opts.TLS.TLSConfig()
+		go func() { errc <- hs.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { errc <- hs.Serve(ln) }()
+	}
 	select {
 	case err := <-errc:
 		s.Close()
@@ -184,6 +214,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 //	POST /v1/zero-shot-image-classification   → [{"score": …, "label": …}, …]
 //	POST /v1/embeddings                       → {"image_embeds": [[…]], "text_embeds": [[…]], …}
 //	GET  /healthz, /readyz, /metrics
+//
+// With Options.Tokens, every request but GET /healthz and /readyz (and /metrics with
+// MetricsPublic) is authenticated first, before its path is even looked up.
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(s.route)
 }
@@ -191,7 +224,7 @@ func (s *Server) Handler() http.Handler {
 type route struct {
 	method string
 	name   string
-	fn     func(http.ResponseWriter, *http.Request) (int, error)
+	fn     func(http.ResponseWriter, *http.Request, clientKey) (int, error)
 }
 
 func (s *Server) routes(path string) (route, bool) {
@@ -216,6 +249,9 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	defer s.metrics.inflight.Add(-1)
 	rt, ok := s.routes(r.URL.Path)
 	name, code := "other", 0
+	if ok {
+		name = rt.name
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
@@ -228,20 +264,28 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		}
 		s.metrics.request(name, code, time.Since(t0))
 	}()
+	client := addrClient(r)
+	if s.opts.Tokens != nil && !s.public(name) {
+		k, err := s.authenticate(r)
+		s.metrics.auth(err)
+		if err != nil {
+			code = writeError(w, err)
+			return
+		}
+		client = k
+	}
 	switch {
 	case !ok:
 		code = writeError(w, &RequestError{Status: http.StatusNotFound, Reason: "no such endpoint: " + r.URL.Path})
 		return
 	case r.Method != rt.method && !(rt.method == http.MethodGet && r.Method == http.MethodHead):
-		name = rt.name
 		w.Header().Set("Allow", rt.method)
 		code = writeError(w, &RequestError{Status: http.StatusMethodNotAllowed,
 			Reason: fmt.Sprintf("%s %s: use %s", r.Method, r.URL.Path, rt.method)})
 		return
 	}
-	name = rt.name
 	var err error
-	code, err = rt.fn(w, r)
+	code, err = rt.fn(w, r, client)
 	if err != nil {
 		code = writeError(w, err)
 		if code >= 500 && code != http.StatusServiceUnavailable && code != http.StatusGatewayTimeout {
@@ -250,13 +294,18 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// public: the endpoints open without a token (probes must work without secrets).
+func (s *Server) public(name string) bool {
+	return name == "healthz" || name == "readyz" || name == "metrics" && s.opts.MetricsPublic
+}
+
 func (s *Server) logf(format string, a ...any) {
 	if s.opts.Log != nil {
 		s.opts.Log.Printf(format, a...)
 	}
 }
 
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) (int, error) {
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ clientKey) (int, error) {
 	select {
 	case <-s.loopDone:
 		if !s.draining.Load() {
@@ -268,7 +317,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) (int, error) {
 	return http.StatusOK, nil
 }
 
-func (s *Server) readyz(w http.ResponseWriter, r *http.Request) (int, error) {
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ clientKey) (int, error) {
 	if s.draining.Load() {
 		return 0, ErrShuttingDown
 	}
@@ -276,10 +325,18 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) (int, error) {
 	return http.StatusOK, nil
 }
 
-func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) (int, error) {
+func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request, _ clientKey) (int, error) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
-	s.metrics.write(w, gauges{queueDepth: len(s.admit), queueCap: cap(s.admit), preparing: s.preparing.Load(), ready: !s.draining.Load()})
+	g := gauges{queueDepth: len(s.admit), queueCap: cap(s.admit), preparing: s.preparing.Load(), ready: !s.draining.Load(),
+		clients: s.ledger.clients(), share: s.opts.ClientShare, tokens: -1}
+	if s.opts.Tokens != nil {
+		g.tokens = s.opts.Tokens.Len()
+	}
+	if s.opts.TLS != nil {
+		g.certExpiry = s.opts.TLS.Leaf().NotAfter
+	}
+	s.metrics.write(w, g)
 	return http.StatusOK, nil
 }
 
@@ -291,23 +348,30 @@ func (s *Server) requestContext(r *http.Request) (context.Context, context.Cance
 	return context.WithCancel(r.Context())
 }
 
-// admitN takes n queue tokens at once, or none (ErrOverloaded / ErrShuttingDown).
-func (s *Server) admitN(n int) error {
+// admitN takes n queue places for client k at once, or none (ErrClientShare,
+// ErrOverloaded, ErrShuttingDown).
+func (s *Server) admitN(k clientKey, n int) error {
 	if s.draining.Load() {
 		s.metrics.reject("shutting_down")
 		return ErrShuttingDown
 	}
-	return s.admitMore(n)
+	return s.admitMore(k, n)
 }
 
-// admitMore takes n more tokens for a request already admitted (also while draining:
-// admitted requests are finished).
-func (s *Server) admitMore(n int) error {
+// admitMore takes n more places for a request already admitted (also while draining:
+// admitted requests are finished). The client's share is checked first: a client
+// over it gets 429 even when the queue has room, so that the room stays for others.
+func (s *Server) admitMore(k clientKey, n int) error {
+	if err := s.ledger.take(k, n, cap(s.admit)); err != nil {
+		s.metrics.reject("client_share")
+		return err
+	}
 	for i := 0; i < n; i++ {
 		select {
 		case s.admit <- struct{}{}:
 		default:
-			s.releaseN(i)
+			s.releaseN(k, i)
+			s.ledger.give(k, n-i)
 			s.metrics.reject("queue_full")
 			return ErrOverloaded
 		}
@@ -315,20 +379,20 @@ func (s *Server) admitMore(n int) error {
 	return nil
 }
 
-func (s *Server) releaseN(n int) {
+// releaseN gives back n of client k's places.
+func (s *Server) releaseN(k clientKey, n int) {
 	for i := 0; i < n; i++ {
 		<-s.admit
 	}
+	s.ledger.give(k, n)
 }
 
 // pixels decodes and preprocesses one image (bounded by the decoder slots).
-func (s *Server) pixels(ctx context.Context, data []byte) (pv []float32, h, w int, err error) {
-	select {
-	case s.decoders <- struct{}{}:
-	case <-ctx.Done():
-		return nil, 0, 0, ctx.Err()
+func (s *Server) pixels(ctx context.Context, k clientKey, data []byte) (pv []float32, h, w int, err error) {
+	if err := s.decoders.acquire(ctx, k); err != nil {
+		return nil, 0, 0, err
 	}
-	defer func() { <-s.decoders }()
+	defer s.decoders.release()
 	opts := preprocess.Options{ApplyEXIF: true, MaxPixels: s.opts.MaxPixels} // as the pipeline's load_image
 	p := s.c.Processor
 	if cfg := p.Config(); cfg.DoCenterCrop {
@@ -347,7 +411,7 @@ func (s *Server) pixels(ctx context.Context, data []byte) (pv []float32, h, w in
 // embedImages runs the admitted images through decode → queue → batched forward and
 // returns their embeddings, in order. It gives back the n admission tokens (the
 // batcher returns those of queued images).
-func (s *Server) embedImages(ctx context.Context, images [][]byte) ([]clip.Matrix, error) {
+func (s *Server) embedImages(ctx context.Context, k clientKey, images [][]byte) ([]clip.Matrix, error) {
 	n := len(images)
 	s.preparing.Add(int64(n))
 	prepared := 0
@@ -356,15 +420,15 @@ func (s *Server) embedImages(ctx context.Context, images [][]byte) ([]clip.Matri
 	}()
 	jobs := make([]*job, n)
 	for i, data := range images {
-		pv, h, w, err := s.pixels(ctx, data)
+		pv, h, w, err := s.pixels(ctx, k, data)
 		if err != nil {
-			s.releaseN(n)
+			s.releaseN(k, n)
 			if n > 1 {
 				err = fmt.Errorf("image %d: %w", i+1, err)
 			}
 			return nil, err
 		}
-		jobs[i] = &job{ctx: ctx, pixels: pv, h: h, w: w, res: make(chan jobResult, 1)}
+		jobs[i] = &job{ctx: ctx, client: k, pixels: pv, h: h, w: w, res: make(chan jobResult, 1)}
 	}
 	if err := s.enqueue(jobs, &prepared); err != nil {
 		return nil, err
@@ -390,7 +454,7 @@ func (s *Server) enqueue(jobs []*job, prepared *int) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closing {
-		s.releaseN(len(jobs))
+		s.releaseN(jobs[0].client, len(jobs))
 		return ErrShuttingDown
 	}
 	now := time.Now()
@@ -403,27 +467,30 @@ func (s *Server) enqueue(jobs []*job, prepared *int) error {
 	return nil
 }
 
-func (s *Server) classify(w http.ResponseWriter, r *http.Request) (int, error) {
+func (s *Server) classify(w http.ResponseWriter, r *http.Request, k clientKey) (int, error) {
 	ctx, cancel := s.requestContext(r)
 	defer cancel()
 	// Admission first: under overload a refusal costs no body parsing.
-	if err := s.admitN(1); err != nil {
+	if err := s.admitN(k, 1); err != nil {
 		return 0, err
 	}
-	body := http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
-	req, err := DecodeClassify(r.Header.Get("Content-Type"), body, r.URL.Query(), s.limits)
+	var req *ClassifyRequest
+	err := s.decodeBody(ctx, w, r, k, func(body io.Reader) (err error) {
+		req, err = DecodeClassify(r.Header.Get("Content-Type"), body, r.URL.Query(), s.limits)
+		return err
+	})
 	if err != nil {
-		s.releaseN(1)
+		s.releaseN(k, 1)
 		return 0, err
 	}
 	zreq := zeroshot.Request{Labels: req.Labels, Template: req.Template, TopK: req.TopK}
 	// Labels first: a bad label set is refused before the image is decoded.
 	labels, err := s.labels.get(ctx, s.c, zreq)
 	if err != nil {
-		s.releaseN(1)
+		s.releaseN(k, 1)
 		return 0, err
 	}
-	embeds, err := s.embedImages(ctx, [][]byte{req.Image})
+	embeds, err := s.embedImages(ctx, k, [][]byte{req.Image})
 	if err != nil {
 		return 0, err
 	}
@@ -435,6 +502,22 @@ func (s *Server) classify(w http.ResponseWriter, r *http.Request) (int, error) {
 	return http.StatusOK, nil
 }
 
+// decodeBody reads the request body (bounded by MaxBodyBytes; network time, no slot
+// held, so a slow upload holds nothing but its queue place) and then decodes it in a
+// decoder slot taken at client k's turn: parsing JSON and base64 is CPU work, and one
+// client's many requests must not crowd out another's.
+func (s *Server) decodeBody(ctx context.Context, w http.ResponseWriter, r *http.Request, k clientKey, decode func(io.Reader) error) error {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
+	if err != nil {
+		return err
+	}
+	if err := s.decoders.acquire(ctx, k); err != nil {
+		return err
+	}
+	defer s.decoders.release()
+	return decode(bytes.NewReader(raw))
+}
+
 // EmbedResponse is the answer of POST /v1/embeddings: L2-normalized embeddings (the
 // model's image_embeds / text_embeds), one row per input, in input order.
 type EmbedResponse struct {
@@ -444,18 +527,21 @@ type EmbedResponse struct {
 	TextEmbeds  [][]float32 `json:"text_embeds,omitempty"`
 }
 
-func (s *Server) embeddings(w http.ResponseWriter, r *http.Request) (int, error) {
+func (s *Server) embeddings(w http.ResponseWriter, r *http.Request, k clientKey) (int, error) {
 	ctx, cancel := s.requestContext(r)
 	defer cancel()
 	// One admission token before the body is read (refusals stay cheap); one more per
 	// image beyond the first once the request says how many.
-	if err := s.admitN(1); err != nil {
+	if err := s.admitN(k, 1); err != nil {
 		return 0, err
 	}
 	held := 1
-	defer func() { s.releaseN(held) }()
-	body := http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
-	req, err := DecodeEmbed(r.Header.Get("Content-Type"), body, s.limits)
+	defer func() { s.releaseN(k, held) }()
+	var req *EmbedRequest
+	err := s.decodeBody(ctx, w, r, k, func(body io.Reader) (err error) {
+		req, err = DecodeEmbed(r.Header.Get("Content-Type"), body, s.limits)
+		return err
+	})
 	if err != nil {
 		return 0, err
 	}
@@ -479,11 +565,11 @@ func (s *Server) embeddings(w http.ResponseWriter, r *http.Request) (int, error)
 		}
 	}
 	if n := len(req.Images); n > 0 {
-		if err := s.admitMore(n - 1); err != nil {
+		if err := s.admitMore(k, n-1); err != nil {
 			return 0, err
 		}
 		held = 0 // embedImages gives the n tokens back
-		embeds, err := s.embedImages(ctx, req.Images)
+		embeds, err := s.embedImages(ctx, k, req.Images)
 		if err != nil {
 			return 0, err
 		}

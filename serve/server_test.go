@@ -364,10 +364,12 @@ func slowForward(s *Server, d time.Duration) {
 }
 
 // A full queue answers 503 with Retry-After at once; the server stays healthy and
-// answers again when the burst is over.
+// answers again when the burst is over. (All requests come from one address: without
+// ClientShare -1 the client's share, half the queue, would answer 429 first; see
+// TestClientShare.)
 func TestOverloadSheds(t *testing.T) {
 	c := openClassifier(t, "tiny-l14")
-	s := New(c, Options{MaxBatch: 2, MaxQueue: 4})
+	s := New(c, Options{MaxBatch: 2, MaxQueue: 4, ClientShare: -1})
 	slowForward(s, 100*time.Millisecond)
 	hs := httptest.NewServer(s.Handler())
 	defer func() { hs.Close(); s.Close() }()

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"os"
 	"os/signal"
 	"syscall"
 	"time"
@@ -28,12 +29,33 @@ var (
 	serveListening = func(addr string) {}
 )
 
+// tokenFileEnv names the token file when --token-file is not given. Only a path: the
+// tokens themselves in the environment would be readable in /proc/PID/environ, passed
+// to every child process, and impossible to change on SIGHUP.
+const tokenFileEnv = "ZEROSHOT_TOKEN_FILE"
+
+const serveHelp = `serve [--addr 127.0.0.1:8080] [--model M] [--token-file FILE] [--tls-cert F --tls-key F] [flags]
+
+Serves POST /v1/zero-shot-image-classification ({"inputs": <base64 image>, "parameters":
+{"candidate_labels": [...], "hypothesis_template": "..."}} or a multipart upload), POST /v1/embeddings,
+GET /healthz, /readyz and /metrics. Concurrent images are batched into one forward; a full queue
+answers 503 with Retry-After. SIGINT/SIGTERM stop it gracefully: in-flight requests finish.
+
+Who may call it:
+  --token-file FILE (or ZEROSHOT_TOKEN_FILE=FILE): one bearer token per line ('#' comments and
+    blank lines ignored; at least 16 characters of A-Z a-z 0-9 - . _ ~ + /, e.g. openssl rand -hex 32).
+    Every endpoint but /healthz and /readyz (and /metrics with --metrics-public) then requires
+    "Authorization: Bearer <token>"; others get 401. Tokens are never logged.
+  --tls-cert/--tls-key: serve HTTPS only (TLS 1.2 with ECDHE+AEAD suites, or TLS 1.3).
+  SIGHUP reloads the token file and the certificate/key without dropping requests; if a new
+  file is missing or invalid the old tokens/certificate stay in force and the log says why.
+  On an address other than loopback (127.0.0.0/8, ::1, localhost; an empty host or 0.0.0.0 is
+  every interface) serve refuses to start without --token-file, unless --insecure.
+  Each client (its token; without tokens, its IP address) may hold at most --client-share of
+  the queue; beyond it, 429 with Retry-After, while other clients are still served.`
+
 func runServe(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "serve [--addr 127.0.0.1:8080] [--model M] [--max-batch N] [--max-queue N] [--timeout D] [flags]\n\n"+
-		"Serves POST /v1/zero-shot-image-classification ({\"inputs\": <base64 image>, \"parameters\":\n"+
-		"{\"candidate_labels\": [...], \"hypothesis_template\": \"...\"}} or a multipart upload), POST /v1/embeddings,\n"+
-		"GET /healthz, /readyz and /metrics. Concurrent images are batched into one forward; a full queue\n"+
-		"answers 503 with Retry-After. SIGINT/SIGTERM stop it gracefully: in-flight requests finish.", stderr)
+	fs := newFlags("serve", serveHelp, stderr)
 	var m modelFlags
 	m.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks one)")
@@ -47,6 +69,12 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	labelCache := fs.Int("label-cache", 64, "label sets whose embeddings stay in memory (LRU)")
 	labelCacheDir := fs.String("label-cache-dir", "", "also keep label embeddings on disk here")
 	grace := fs.Duration("shutdown-timeout", 30*time.Second, "how long a shutdown waits for requests in flight")
+	tokenFile := fs.String("token-file", "", "bearer tokens, one per line (default $"+tokenFileEnv+"); reloaded on SIGHUP")
+	tlsCert := fs.String("tls-cert", "", "TLS certificate (PEM, chain first); with --tls-key: HTTPS only; reloaded on SIGHUP")
+	tlsKey := fs.String("tls-key", "", "TLS private key (PEM) of --tls-cert")
+	insecure := fs.Bool("insecure", false, "allow a non-loopback --addr without --token-file (e.g. behind an authenticating proxy)")
+	metricsPublic := fs.Bool("metrics-public", false, "serve /metrics without a token")
+	clientShare := fs.Int("client-share", 0, "queue places one client may hold (429 beyond; 0: half of --max-queue; --max-queue: no share)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -62,6 +90,15 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return exitUsage{fmt.Errorf("--max-body must be >= 1")}
 	case *timeout < 0 || *window < 0 || *grace < 0:
 		return exitUsage{fmt.Errorf("durations must be >= 0")}
+	case *clientShare < 0:
+		return exitUsage{fmt.Errorf("--client-share must be >= 0 (0: half of --max-queue)")}
+	case (*tlsCert == "") != (*tlsKey == ""):
+		return exitUsage{fmt.Errorf("--tls-cert and --tls-key go together")}
+	}
+	logger := log.New(stderr, "zeroshot serve: ", log.LstdFlags)
+	sec, err := loadSecurity(*addr, *tokenFile, *tlsCert, *tlsKey, *insecure, logger)
+	if err != nil {
+		return err
 	}
 	dev, err := clip.ParseDevice(m.device)
 	if err != nil {
@@ -78,7 +115,6 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	logger := log.New(stderr, "zeroshot serve: ", log.LstdFlags)
 	c, err := zeroshot.Open(dir, zeroshot.Options{
 		Model:          clip.Options{Device: dev, DType: dt, Threads: m.threads},
 		LabelCacheSize: *labelCache,
@@ -100,13 +136,41 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if bw == 0 {
 		bw = -1
 	}
+	share := *clientShare
+	if share >= *maxQueue {
+		share = -1
+	}
 	s := serve.New(c, serve.Options{
 		MaxBatch: *maxBatch, MaxQueue: *maxQueue, BatchWindow: bw, Timeout: to,
 		MaxBodyBytes: *maxBody, MaxPixels: *maxPixels, MaxLabels: *maxLabels,
 		ModelName: m.model, Log: logger,
+		Tokens: sec.tokens, TLS: sec.cert, MetricsPublic: *metricsPublic, ClientShare: share,
 	})
-	logger.Printf("model %s (%s, %s, %s) loaded in %v; listening on http://%s",
-		m.model, c.Model.Info().Format, dt, dev, c.Model.Info().Duration.Round(time.Millisecond), ln.Addr())
+	sec.describe(logger, *metricsPublic, share, *maxQueue)
+	hup, done := make(chan os.Signal, 1), make(chan struct{})
+	signal.Notify(hup, syscall.SIGHUP)
+	defer func() { signal.Stop(hup); close(done) }()
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-hup:
+			}
+			if sec.tokens == nil && sec.cert == nil {
+				logger.Printf("SIGHUP: nothing to reload (no --token-file, no --tls-cert)")
+				continue
+			}
+			logger.Printf("SIGHUP: reloading")
+			s.Reload() // logs what it did, and why not
+		}
+	}()
+	scheme := "http"
+	if sec.cert != nil {
+		scheme = "https"
+	}
+	logger.Printf("model %s (%s, %s, %s) loaded in %v; listening on %s://%s",
+		m.model, c.Model.Info().Format, dt, dev, c.Model.Info().Duration.Round(time.Millisecond), scheme, ln.Addr())
 	serveListening(ln.Addr().String())
 	go func() {
 		<-ctx.Done()

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,13 +22,38 @@ import (
 // and returns its exit status and stderr.
 func startServe(t *testing.T, args ...string) (addr string, stop func() (int, string)) {
 	t.Helper()
+	addr, _, stop = startServeLog(t, args...)
+	return addr, stop
+}
+
+// lockedBuffer is stderr read while the server writes to it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startServeLog is startServe with stderr readable while it runs.
+func startServeLog(t *testing.T, args ...string) (addr string, logs func() string, stop func() (int, string)) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	listening := make(chan string, 1)
 	oldCtx, oldListening := serveContext, serveListening
 	serveContext = func() (context.Context, context.CancelFunc) { return ctx, cancel }
 	serveListening = func(a string) { listening <- a }
 	t.Cleanup(func() { serveContext, serveListening = oldCtx, oldListening })
-	var stderr bytes.Buffer
+	var stderr lockedBuffer
 	done := make(chan int, 1)
 	go func() { done <- run(append([]string{"serve"}, args...), io.Discard, &stderr) }()
 	select {
@@ -37,7 +63,7 @@ func startServe(t *testing.T, args ...string) (addr string, stop func() (int, st
 	case <-time.After(60 * time.Second):
 		t.Fatal("serve did not start")
 	}
-	return addr, func() (int, string) {
+	return addr, stderr.String, func() (int, string) {
 		cancel()
 		select {
 		case code := <-done:

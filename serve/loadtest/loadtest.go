@@ -8,6 +8,7 @@ package loadtest
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -36,6 +37,16 @@ type Config struct {
 	Timeout  time.Duration // per request (default 60s)
 	// Warmup requests are sent (closed loop, Clients at once) and not counted.
 	Warmup int
+	// Header is sent with every request (e.g. Authorization: Bearer …).
+	Header http.Header
+	// TLS configures https:// URLs (e.g. RootCAs trusting a self-signed certificate).
+	TLS *tls.Config
+	// NewConnections opens a connection per request (no keep-alive): with https, every
+	// request pays a TLS handshake.
+	NewConnections bool
+	// Closed loop: each client waits Pause after every answer, and RefusedPause more
+	// after an answer that is not a 200 (a flooding client: 0 and a little).
+	Pause, RefusedPause time.Duration
 }
 
 // Result is what a run measured. Latencies are of the answered requests (any status).
@@ -52,8 +63,16 @@ type Result struct {
 	P99, Max  time.Duration
 	OKP50     time.Duration // of 200s only
 	OKP99     time.Duration
-	ShedP99   time.Duration // of 503s only
-	RetryHdrs int           // 503s that carried Retry-After
+	ShedP99   time.Duration // of 503s and 429s only
+	RetryHdrs int           // 503s and 429s that carried Retry-After
+}
+
+// Success is the share of the requests sent that got a 200.
+func (r *Result) Success() float64 {
+	if r.Sent == 0 {
+		return 0
+	}
+	return float64(r.Codes[http.StatusOK]) / float64(r.Sent)
 }
 
 // CheckLoopback refuses URLs whose host is not 127.0.0.0/8, ::1 or localhost.
@@ -98,13 +117,17 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			cfg.Clients = 256
 		}
 	}
-	tr := &http.Transport{MaxIdleConns: cfg.Clients, MaxIdleConnsPerHost: cfg.Clients, IdleConnTimeout: 30 * time.Second}
+	tr := &http.Transport{MaxIdleConns: cfg.Clients, MaxIdleConnsPerHost: cfg.Clients, IdleConnTimeout: 30 * time.Second,
+		TLSClientConfig: cfg.TLS, DisableKeepAlives: cfg.NewConnections}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: cfg.Timeout}
 	send := func(ctx context.Context) sample {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.URL, bytes.NewReader(cfg.Body))
 		if err != nil {
 			return sample{code: -1}
+		}
+		for k, vs := range cfg.Header {
+			req.Header[k] = vs
 		}
 		req.Header.Set("Content-Type", cfg.ContentType)
 		t0 := time.Now()
@@ -156,6 +179,16 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				for ctx.Err() == nil && take() {
 					s := send(context.Background()) // a started request is answered, not cut
 					record(s)
+					pause := cfg.Pause
+					if s.code != http.StatusOK {
+						pause += cfg.RefusedPause
+					}
+					if pause > 0 {
+						select {
+						case <-time.After(pause):
+						case <-ctx.Done():
+						}
+					}
 				}
 			}()
 		}
@@ -204,7 +237,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		switch s.code {
 		case http.StatusOK:
 			ok = append(ok, s.lat)
-		case http.StatusServiceUnavailable:
+		case http.StatusServiceUnavailable, http.StatusTooManyRequests:
 			shed = append(shed, s.lat)
 			if s.retry {
 				res.RetryHdrs++
@@ -255,12 +288,13 @@ func (r *Result) CodesString() string {
 	return strings.Join(parts, " ")
 }
 
-// Get fetches a URL (loopback only) and returns its status, for health checks.
-func Get(raw string, timeout time.Duration) (int, error) {
+// Get fetches a URL (loopback only) and returns its status, for health checks;
+// tlsCfg configures https (nil: the system's roots).
+func Get(raw string, timeout time.Duration, tlsCfg *tls.Config) (int, error) {
 	if err := CheckLoopback(raw); err != nil {
 		return 0, err
 	}
-	c := &http.Client{Timeout: timeout}
+	c := &http.Client{Timeout: timeout, Transport: &http.Transport{TLSClientConfig: tlsCfg}}
 	resp, err := c.Get(raw)
 	if err != nil {
 		return 0, err
@@ -283,12 +317,17 @@ type Report struct {
 	AfterHealth  int           // status of /healthz then
 }
 
-// Acceptance runs the report against base (e.g. http://127.0.0.1:8080).
-func Acceptance(ctx context.Context, base string, body []byte, clients []int, each time.Duration, overload float64) (*Report, error) {
+// Acceptance runs the report against base (e.g. http://127.0.0.1:8080); req gives
+// each request's Body, ContentType, Header and TLS.
+func Acceptance(ctx context.Context, base string, req Config, clients []int, each time.Duration, overload float64) (*Report, error) {
 	endpoint := strings.TrimRight(base, "/") + "/v1/zero-shot-image-classification"
+	cfg := func(c Config) Config {
+		c.URL, c.ContentType, c.Body, c.Header, c.TLS = endpoint, req.ContentType, req.Body, req.Header, req.TLS
+		return c
+	}
 	rep := &Report{}
 	for _, n := range clients {
-		r, err := Run(ctx, Config{URL: endpoint, ContentType: "application/json", Body: body, Clients: n, Duration: each, Warmup: 2 * n})
+		r, err := Run(ctx, cfg(Config{Clients: n, Duration: each, Warmup: 2 * n}))
 		if err != nil {
 			return nil, err
 		}
@@ -311,7 +350,7 @@ func Acceptance(ctx context.Context, base string, body []byte, clients []int, ea
 			case <-tick.C:
 			}
 			t0 := time.Now()
-			code, _ := Get(strings.TrimRight(base, "/")+"/healthz", 5*time.Second)
+			code, _ := Get(strings.TrimRight(base, "/")+"/healthz", 5*time.Second, req.TLS)
 			rep.HealthProbes++
 			if code == 200 {
 				rep.HealthOK++
@@ -319,7 +358,7 @@ func Acceptance(ctx context.Context, base string, body []byte, clients []int, ea
 			rep.HealthMax = max(rep.HealthMax, time.Since(t0))
 		}
 	}()
-	r, err := Run(ctx, Config{URL: endpoint, ContentType: "application/json", Body: body, Rate: overload * rep.Sustainable, Clients: 512, Duration: each})
+	r, err := Run(ctx, cfg(Config{Rate: overload * rep.Sustainable, Clients: 512, Duration: each}))
 	close(stop)
 	<-probed
 	if err != nil {
@@ -327,13 +366,13 @@ func Acceptance(ctx context.Context, base string, body []byte, clients []int, ea
 	}
 	rep.Overload = r
 	time.Sleep(500 * time.Millisecond)
-	after, err := Run(ctx, Config{URL: endpoint, ContentType: "application/json", Body: body, Clients: 1, Requests: 1})
+	after, err := Run(ctx, cfg(Config{Clients: 1, Requests: 1}))
 	if err == nil {
 		for code := range after.Codes {
 			rep.After = code
 		}
 	}
-	rep.AfterHealth, _ = Get(strings.TrimRight(base, "/")+"/healthz", 5*time.Second)
+	rep.AfterHealth, _ = Get(strings.TrimRight(base, "/")+"/healthz", 5*time.Second, req.TLS)
 	return rep, nil
 }
 
@@ -347,11 +386,60 @@ func (rep *Report) Table() string {
 	}
 	if o := rep.Overload; o != nil {
 		fmt.Fprintf(&b, "\nOverload: open loop at %.1f req/s (%.1f× the sustained %.1f) for %v: %d sent, %s, %.1f 200s/s; "+
-			"200s p50 %s ms p99 %s ms; 503s p99 %s ms (%d of %d with Retry-After); %d arrivals not sent (client cap); "+
+			"200s p50 %s ms p99 %s ms; refusals (503, 429) p99 %s ms (%d of %d with Retry-After); %d arrivals not sent (client cap); "+
 			"/healthz %d/%d ok (slowest %s ms); after: request %d, /healthz %d.\n",
 			o.Rate, o.Rate/rep.Sustainable, rep.Sustainable, o.Elapsed.Round(time.Millisecond), o.Sent, o.CodesString(), o.OKPerSec,
-			ms(o.OKP50), ms(o.OKP99), ms(o.ShedP99), o.RetryHdrs, o.Codes[503], o.Missed,
+			ms(o.OKP50), ms(o.OKP99), ms(o.ShedP99), o.RetryHdrs, o.Codes[503]+o.Codes[429], o.Missed,
 			rep.HealthOK, rep.HealthProbes, ms(rep.HealthMax), rep.After, rep.AfterHealth)
 	}
 	return b.String()
+}
+
+// Fairness is two clients at once against one endpoint: a flooding one (Flood.Clients
+// concurrent requests in a closed loop, resending at once after an answer and
+// Flood.RefusedPause after a refusal, Retry-After ignored) and a polite one (one
+// request at a time, Polite.Pause between them). Each Config carries its client's
+// Header (its token); URL, Body, TLS and Duration are the Flood config's.
+type Fairness struct {
+	Flood, Polite Config
+}
+
+// FairnessResult is what each client got.
+type FairnessResult struct {
+	Flood, Polite *Result
+}
+
+// RunFairness runs both clients for Flood.Duration; the flooding one starts first and
+// is given a moment to fill its part of the queue.
+func RunFairness(ctx context.Context, f Fairness) (*FairnessResult, error) {
+	if f.Flood.Duration <= 0 {
+		f.Flood.Duration = 10 * time.Second
+	}
+	p := f.Polite
+	p.URL, p.ContentType, p.Body, p.TLS = f.Flood.URL, f.Flood.ContentType, f.Flood.Body, f.Flood.TLS
+	p.Clients = 1
+	p.Rate = 0
+	var out FairnessResult
+	var ferr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		out.Flood, ferr = Run(ctx, f.Flood)
+	}()
+	lead := min(f.Flood.Duration/10, 200*time.Millisecond)
+	select {
+	case <-time.After(lead):
+	case <-done:
+	}
+	p.Duration = f.Flood.Duration - lead
+	var perr error
+	out.Polite, perr = Run(ctx, p)
+	<-done
+	if ferr != nil {
+		return nil, ferr
+	}
+	if perr != nil {
+		return nil, perr
+	}
+	return &out, nil
 }

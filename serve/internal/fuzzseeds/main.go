@@ -83,6 +83,34 @@ func main() {
 		write(dir, "raw_jpeg_exif", "byte('\\x02')", `string("image/jpeg")`, fmt.Sprintf("[]byte(%q)", jpeg))
 	}
 
+	// serve: FuzzAuthorization(n byte, h1, h2 string): n%3 headers (none, h1, h1 and h2);
+	// the server under the fuzzer accepts the token fuzz-token-0123456789abcdef.
+	dir = "serve/testdata/fuzz/FuzzAuthorization"
+	reset(dir)
+	const valid = "fuzz-token-0123456789abcdef"
+	for _, a := range []struct {
+		name   string
+		n      byte
+		h1, h2 string
+	}{
+		{"none", 0, "", ""},
+		{"valid", 1, "Bearer " + valid, ""},
+		{"valid_lower_spaces", 1, "bearer   " + valid + "  ", ""},
+		{"two_headers", 2, "Bearer " + valid, "Bearer " + valid},
+		{"basic", 1, "Basic dXNlcjpwYXNzd29yZA==", ""},
+		{"no_scheme", 1, valid, ""},
+		{"tab", 1, "Bearer\t" + valid, ""},
+		{"wrong", 1, "Bearer 0123456789abcdef0123456789abcdef", ""},
+		{"padded", 1, "Bearer abc+/def_~.-===", ""},
+		{"non_ascii", 1, "Bearer tökén", ""},
+		{"quoted", 1, `Bearer "` + valid + `"`, ""},
+		{"comma_param", 1, "Bearer " + valid + ", realm=x", ""},
+		{"long", 1, "Bearer " + strings.Repeat("a", 600), ""},
+		{"empty", 1, "", ""},
+	} {
+		write(dir, a.name, fmt.Sprintf("byte(%q)", a.n), fmt.Sprintf("string(%q)", a.h1), fmt.Sprintf("string(%q)", a.h2))
+	}
+
 	// clip: FuzzSafetensors(data []byte)
 	dir = "clip/testdata/fuzz/FuzzSafetensors"
 	reset(dir)
