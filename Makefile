@@ -93,7 +93,7 @@ gpu-kit: ## build $(KIT_DIR) (<= 60 MiB, git-ignored): run its run.sh on a GPU m
 	bench/gpu/pack.sh $(KIT_DIR)
 
 .PHONY: serve-report
-serve-report: libtorch ## serve on tiny-l14: req/s with auth/TLS vs plain, and two clients (one flooding) with/without the share (~4 min)
+serve-report: libtorch ## serve on tiny-l14: req/s with auth/TLS vs plain, and two clients (one flooding) with/without the share (~5 min)
 	ZEROSHOT_SECURITY_REPORT=1 $(GO_TORCH) test -count=1 -run '^TestSecurityReport$$' -v -timeout 30m ./serve/
 
 clean: ## remove build outputs in the clone (the cache in $(CACHE_DIR) stays)
