@@ -160,7 +160,7 @@ gophernotes-kernel: ## install the kernel "Go (gophernotes + zeroshot)", importi
 	echo "gophernotes-kernel: $(JUPYTER_KERNELS)/gophernotes-zeroshot/kernel.json (GOMACRO_GOMOD: $$lines)"
 
 .PHONY: serve-report
-serve-report: libtorch ## serve on tiny-l14: req/s with auth/TLS vs plain, and two clients (one flooding) with/without the share (~4 min)
+serve-report: libtorch ## serve on tiny-l14: req/s with auth/TLS vs plain, and two clients (one flooding) with/without the share (~5 min)
 	ZEROSHOT_SECURITY_REPORT=1 $(GO_TORCH) test -count=1 -run '^TestSecurityReport$$' -v -timeout 30m ./serve/
 
 clean: ## remove build outputs in the clone (the cache in $(CACHE_DIR) stays)
