@@ -288,6 +288,13 @@ class Kit:
         self.report.setdefault("step_seconds", {})[name] = time.time() - t
         self.write()
 
+    def attns(self):
+        """Go attention implementations to compare ("" : the binary has no -attention flag)."""
+        return [x for x in self.a.go_attn.split(",") if x] or [""]
+
+    def go_attn(self, attn):
+        return ["-attention", attn] if attn else []
+
     def common(self, model, dtype):
         return ["-model", model, "-device", self.a.device, "-dtype", dtype, "-threads", str(self.a.threads)]
 
@@ -348,23 +355,24 @@ class Kit:
         import numpy as np
         rows = []
         dtypes = ["fp32", "fp16", "bf16"] if self.a.device.startswith("cuda") else ["fp32", "bf16"]
-        for name, mdir in self.models():
+        for (name, mdir), attn in [(m, at) for m in self.models() for at in self.attns()]:
             gdir = os.path.join(mdir, "golden-torch2.11.0")
             runs = {}
+            tag = name + ("-" + attn if attn else "")
             for side in ("go", "hf"):
-                od = os.path.join(self.a.work, "parity", "%s-%s" % (name, side))
+                od = os.path.join(self.a.work, "parity", "%s-%s" % (tag, side))
                 try:
                     if side == "go":
-                        runs[side] = self.child("go", ["parity"] + self.common(mdir, "fp32") +
+                        runs[side] = self.child("go", ["parity"] + self.common(mdir, "fp32") + self.go_attn(attn) +
                                                 ["-dtypes", ",".join(dtypes), "-tf32", "off", "-golden", gdir, "-out", od], 600)
                     else:
-                        runs[side] = self.child("hf", ["parity"] + self.hf_common(mdir, "fp32") +
+                        runs[side] = self.child("hf", ["parity"] + self.hf_common(mdir, "fp32") + ["--attn", attn or "eager"] +
                                                 ["--dtypes", ",".join(dtypes), "--tf32", "off", "--golden", gdir, "--out", od], 600)
                 except Exception as e:
                     runs[side] = {"error": str(e)[-1500:]}
-                    self.report["errors"].append({"step": "parity %s %s" % (name, side), "error": str(e)[-1500:]})
+                    self.report["errors"].append({"step": "parity %s %s" % (tag, side), "error": str(e)[-1500:]})
             for dt in dtypes:
-                row = {"model": name, "dtype": dt,
+                row = {"model": name, "attn": attn or "eager", "dtype": dt,
                        "go": {k: runs["go"].get(k) for k in ("wall_s", "gpu_peak_mib")},
                        "hf": {k: runs["hf"].get(k) for k in ("wall_s", "gpu_peak_mib")}}
                 try:
@@ -372,7 +380,7 @@ class Kit:
                         raise RuntimeError(runs["go"].get("error") or runs["hf"].get("error"))
                     row["go"].update(runs["go"].get(dt, {}))
                     row["hf"].update(runs["hf"].get(dt, {}))
-                    outs = {side: {k: np.load(os.path.join(self.a.work, "parity", "%s-%s" % (name, side), dt, k + ".npy"))
+                    outs = {side: {k: np.load(os.path.join(self.a.work, "parity", "%s-%s" % (tag, side), dt, k + ".npy"))
                                    for k in ("image_embeds", "text_embeds", "logits_per_image")} for side in ("go", "hf")}
                     for k in ("image_embeds", "text_embeds", "logits_per_image"):
                         g, h = outs["go"][k], outs["hf"][k].astype(np.float32)
@@ -383,7 +391,7 @@ class Kit:
                     row["top1_n"] = int(lg.shape[0])
                 except Exception as e:
                     row["error"] = str(e)[-1500:]
-                log("parity", name, dt, {k: row[k] for k in row if k in ("logits_per_image", "top1_agree", "error")})
+                log("parity", name, attn, dt, {k: row[k] for k in row if k in ("logits_per_image", "top1_agree", "error")})
                 rows.append(row)
         return rows
 
@@ -432,13 +440,14 @@ class Kit:
         batches = "1,8" if self.a.quick else "1,8,64"
         dtypes = ["fp16", "bf16"] if self.a.device.startswith("cuda") else ["bf16"]
         n = "0" if self.a.device.startswith("cuda") else "1"  # 0: 3..20 calls by batch size
-        sides = ["go"] + ["hf-" + x for x in self.a.hf_attn.split(",")]
+        sides = ["go" + ("-" + a if a else "") for a in self.attns()] + ["hf-" + x for x in self.a.hf_attn.split(",")]
         for dt in dtypes:
             runs = {}
             for side in sides:
                 try:
-                    if side == "go":
-                        runs[side] = self.child("go", ["tower"] + self.common(model, dt) + ["-batches", batches, "-n", n], 600)
+                    if side.startswith("go"):
+                        runs[side] = self.child("go", ["tower"] + self.common(model, dt) + self.go_attn(side[3:]) +
+                                                ["-batches", batches, "-n", n], 600)
                     else:
                         runs[side] = self.child("hf", ["tower"] + self.hf_common(model, dt) +
                                                 ["--batches", batches, "--n", n, "--attn", side[3:]], 600)
@@ -479,9 +488,9 @@ class Kit:
         _, labels = self.inputs()
         rows = []
         dt = "fp16" if self.a.device.startswith("cuda") else "fp32"
-        for side in ("go", "hf"):
-            if side == "go":
-                r = self.child("go", ["text"] + self.common(model, dt) +
+        for side in ["go-" + a if a else "go" for a in self.attns()] + ["hf"]:
+            if side.startswith("go"):
+                r = self.child("go", ["text"] + self.common(model, dt) + self.go_attn(side[3:]) +
                                ["-labels", labels, "-k", str(self.k), "-n", "3"], 600)
             else:
                 r = self.child("hf", ["text"] + self.hf_common(model, dt) +
@@ -570,19 +579,20 @@ def render(r):
     out.append("Kit %s; %s; torch %s (CUDA %s), transformers %s; GPU %s; %s; %.0f s."
                % (e.get("kit"), e.get("go_version", "").replace("\n", ", "), e.get("torch"), e.get("torch_cuda"),
                   e.get("transformers"), e.get("gpu"), e.get("nvidia_smi"), r.get("seconds", 0)))
-    out += ["", "Device: `%s`. Go side: gobench/zeroshot on the machine's torch/lib; transformers side: CLIPModel "
-            "(attention `eager` for parity, `%s` for speed)." % (r["args"]["device"], r["args"]["hf_attn"]), ""]
+    out += ["", "Device: `%s`. Go side: gobench/zeroshot on the machine's torch/lib (attention %s; classify and serve: the "
+            "profile's default); transformers side: CLIPModel (parity: the same attention as Go; speed: %s; classify: the "
+            "pipeline's default)." % (r["args"]["device"], r["args"].get("go_attn") or "eager", r["args"]["hf_attn"]), ""]
     par = r["steps"].get("parity")
     if par:
         out += ["## Parity (same inputs, same device; fp32 with TF32 off on both sides)", "",
-                "| model | dtype | image_embeds max\\|Δ\\| (equal) | text_embeds max\\|Δ\\| (equal) | logits max\\|Δ\\| (equal) | top-1 |",
-                "|---|---|---|---|---|---|"]
+                "| model | attention | dtype | image_embeds max\\|Δ\\| (equal) | text_embeds max\\|Δ\\| (equal) | logits max\\|Δ\\| (equal) | top-1 |",
+                "|---|---|---|---|---|---|---|"]
         for p in par:
             if "error" in p:
-                out.append("| %s | %s | error: %s |  |  |  |" % (p["model"], p["dtype"], p["error"][-200:].replace("\n", " ")))
+                out.append("| %s | %s | %s | error: %s |  |  |  |" % (p["model"], p.get("attn"), p["dtype"], p["error"][-200:].replace("\n", " ")))
                 continue
             cell = lambda k: "%s (%d/%d)" % (fmt(p[k]["max_abs"]), p[k]["equal"], p[k]["n"])
-            out.append("| %s | %s | %s | %s | %s | %d/%d |" % (p["model"], p["dtype"], cell("image_embeds"),
+            out.append("| %s | %s | %s | %s | %s | %s | %d/%d |" % (p["model"], p.get("attn", "eager"), p["dtype"], cell("image_embeds"),
                        cell("text_embeds"), cell("logits_per_image"), p["top1_agree"], p["top1_n"]))
         out.append("")
     cg = r["steps"].get("cpu_goldens")
@@ -602,13 +612,15 @@ def render(r):
         sides = [k for k in tw[0] if k not in ("dtype", "batch")]
         out += ["## Image tower (%s, synthetic pixels), images/s (best of n); in parentheses the process's peak GPU MiB "
                 "(all batch sizes); Go/HF against each transformers attention" % r.get("bench_model", "?"), "",
-                "| dtype | batch | " + " | ".join(sides) + " | " + " | ".join("Go/" + s for s in sides[1:]) + " |",
-                "|---|---|" + "---|" * (2 * len(sides) - 1)]
+                "| dtype | batch | " + " | ".join(sides) + " | ratios (img/s) |",
+                "|---|---|" + "---|" * (len(sides) + 1)]
         for t in tw:
             ips = {s: t[s].get("images_per_s") for s in sides}
             cells = ["%s (%s)" % (fmt(ips[s], "%.1f"), fmt(t[s].get("gpu_peak_mib"), "%d")) for s in sides]
-            ratios = [fmt(ips["go"] / ips[s], "%.2f") if ips["go"] and ips[s] else "-" for s in sides[1:]]
-            out.append("| %s | %d | %s | %s |" % (t["dtype"], t["batch"], " | ".join(cells), " | ".join(ratios)))
+            gos = [x for x in sides if x.startswith("go")]
+            ratios = ["%s/%s %s" % (g, h, fmt(ips[g] / ips[h], "%.2f") if ips[g] and ips[h] else "-")
+                      for g in gos for h in sides if h.startswith("hf")]
+            out.append("| %s | %d | %s | %s |" % (t["dtype"], t["batch"], " | ".join(cells), "; ".join(ratios)))
         out.append("")
     tx = r["steps"].get("text")
     if tx:
@@ -650,6 +662,8 @@ def main():
     p.add_argument("--threads", type=int, default=min(os.cpu_count() or 1, 16))
     p.add_argument("--hf-attn", default="sdpa,eager", help="transformers' attention(s) for the tower step, the first also for "
                    "text and classify (its default: sdpa; eager is the graph Go computes)")
+    p.add_argument("--go-attn", default="eager,sdpa", help="Go attention implementations to compare (gobench -attention); "
+                   "empty for binaries without the flag")
     p.add_argument("--hf-budget", type=float, default=60, help="seconds the transformers classify step may take")
     a = p.parse_args()
     os.makedirs(a.work, exist_ok=True)
