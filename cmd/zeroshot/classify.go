@@ -63,11 +63,12 @@ dropped, its whole batches are kept and the rest is classified, which gives the 
 FILE as an uninterrupted run. If FILE exists, the run says so and does nothing, unless
 --force. Use one --output per shard.
 
-Many labels: the label texts go through the text tower --label-batch at a time
-(memory stays flat: 50,000 labels take what 1,000 take) with the embeddings of the
-pipeline's one batch. Above %d labels only the best %d per image are written unless
---top-k says otherwise (--top-k 0: all). --label-cache keeps the embeddings for later
-runs.
+Many labels: the label texts go through the text tower --label-batch at a time, so
+the text pass takes the same memory for 50,000 labels as for 1,000 (only the
+embeddings grow: 3 KB a label on ViT-L/14), with the embeddings of the pipeline's one
+batch. Above %s labels only the best %d per image are written unless --top-k says
+otherwise (--top-k 0: all). --label-cache keeps the embeddings for later runs (files
+named by a hash of model, templates and labels; concurrent runs compute a set once).
 
 Labels file: one label per line, spaces around it trimmed; blank lines and lines
 starting with # are skipped. --labels splits on commas (use a file for labels with
@@ -100,10 +101,10 @@ func (f *classifyFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.labels.template, "template", "", `hypothesis template with one {} for the label (default "`+zeroshot.DefaultTemplate+`")`)
 	fs.StringVar(&f.labels.templates, "templates", "", "prompt ensemble: imagenet80 or simple7 (the CLIP paper's), or a file of templates, one per line; each label's embedding is the normalized mean over the templates")
 	fs.BoolVar(&f.labels.allowDuplicates, "allow-duplicates", false, "accept the same label twice, as the pipeline does (each gets its own score)")
-	fs.IntVar(&f.labels.topK, "top-k", 0, fmt.Sprintf("keep the K best labels per image; 0: all, as the pipeline. Default: all up to %d labels, %d above (%d labels of JSON per image are unreadable and big)", topKAutoLabels, topKAuto, topKAutoLabels+1))
+	fs.IntVar(&f.labels.topK, "top-k", 0, fmt.Sprintf("keep the K best labels per image; 0: all, as the pipeline. Default: all up to 1,000 labels, %d above (a score per label and image is unreadable, and 4 MB of JSON per image at 100,000 labels)", topKAuto))
 	fs.StringVar(&f.format, "format", "", "table, json or jsonl (default: table for one IMAGE on stdout, else jsonl)")
 	fs.IntVar(&f.batchSize, "batch-size", 8, "images per model forward; 1 gives the pipeline's scores bit for bit, larger batches may differ in the last float bits")
-	fs.IntVar(&f.labelBatch, "label-batch", 0, "label texts per text-tower forward; 0: automatic (about 4,096 tokens on CPU, 32,768 on CUDA, in multiples of 64 labels), so memory stays flat however many labels; multiples of 64 give the one-batch embeddings bit for bit")
+	fs.IntVar(&f.labelBatch, "label-batch", 0, "label texts per text-tower forward; 0: automatic (about 4,096 tokens on CPU, 32,768 on CUDA, in multiples of 64 labels), so memory stays flat however many labels; multiples of 64 give the one-batch embeddings bit for bit (README: where measured)")
 	fs.StringVar(&f.labelCache, "label-cache", "", "directory keeping label embeddings on disk, one file per (model, templates, labels), reused by later runs")
 	fs.StringVar(&f.output, "output", "", "write to FILE (via FILE.partial, resumable) instead of stdout")
 	fs.BoolVar(&f.force, "force", false, "with --output: redo the run even if FILE (or FILE.partial) exists")
@@ -148,7 +149,7 @@ func (f *classifyFlags) check() (zeroshot.Request, shard, error) {
 }
 
 func runClassify(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("classify", fmt.Sprintf(classifySynopsis, topKAutoLabels, topKAuto), stderr)
+	fs := newFlags("classify", fmt.Sprintf(classifySynopsis, "1,000", topKAuto), stderr)
 	var f classifyFlags
 	f.register(fs)
 	inputs, err := parseInterspersed(fs, args)

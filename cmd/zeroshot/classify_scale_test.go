@@ -51,5 +51,6 @@ func TestClassifyManyLabels(t *testing.T) {
 
 	// --help says it.
 	_, _, help := zsRun(t, "classify", "-h")
-	assert.Contains(t, help, fmt.Sprintf("Above %d labels only the best %d", topKAutoLabels, topKAuto))
+	assert.Contains(t, help, fmt.Sprintf("Above 1,000 labels only the best %d", topKAuto))
+	assert.Equal(t, 1000, topKAutoLabels, "the help says 1,000")
 }
