@@ -14,16 +14,17 @@ import (
 // text of the whole set (so every row sees the same input as in the one batch), the
 // pooled rows are gathered, and the projection runs on slabs of them.
 //
-// Same bits as the one batch, where this was measured (ViT-L/14 and the fixtures, 1
-// and 2 threads): row r of a matrix product does not depend on the other rows except
-// that BLAS kernels for very few rows (under ~12 on 2 threads, ~170 on 64 in libtorch
-// 2.1's MKL) sum in another order, and an elementwise kernel computes the last
-// (n mod 32) values of each thread's range with scalar code (glibc's exp, not
-// SLEEF's), so a row where a thread's range ends can differ. Chunks therefore start at
-// multiples of textAlign (64) texts: a chunk's values, and each half of them, are whole
-// multiples of 32 and no new range end falls inside a row; the last chunk ends where the
-// one batch ends. With other thread counts range ends can fall inside rows: a few rows
-// may then differ in the last bits (README, "Large label sets").
+// Same bits as the one batch where measured (ViT-L/14 and the fixtures, 1 and 2
+// threads; the README's "Large label sets" gives other thread counts). A row of a
+// matrix product does not depend on the other rows, except that BLAS kernels for very
+// few rows (under ~12 on 2 threads, ~170 on 64 in libtorch 2.1's MKL) sum in another
+// order; and an elementwise kernel computes the last values of each thread's range
+// (fewer than 32) with scalar code (glibc's exp, not SLEEF's), so values at a range end
+// can differ. Chunk boundaries are therefore multiples of textAlign (64) texts: a
+// chunk's tensors, and each half of them, hold whole multiples of 32 values (no scalar
+// tail on 1 or 2 threads); no chunk is small (the remainder joins the last chunk,
+// which ends where the one batch ends); projection slabs hold thousands of rows, and a
+// set that fits in one slab is projected exactly as the one batch is.
 var (
 	cpuTextRows  = 4096  // token rows (texts × padded length) per tower forward on CPU: ~200 MB of activations on ViT-L/14
 	cudaTextRows = 32768 // on CUDA
