@@ -9,6 +9,7 @@
 //	                             one measurement in this process; prints one JSON line
 //	gobench scale [flags]        the scale benchmark (BENCH_SIZE=scale): bench/SCALE.md, bench/scale.json
 //	gobench scale-images -dir D -n N   N small generated images and a few unreadable files
+//	gobench scale-report [-dir bench]  re-render SCALE.md from scale.json
 //	gobench compare A.npy B.npy  rows bit-identical and max |Δ| of two embedding files
 //
 // Each measurement runs in a fresh child process (so load times and peak RSS are those
@@ -55,6 +56,8 @@ func main() {
 		err = runReport(args)
 	case "scale":
 		err = runScale(args)
+	case "scale-report":
+		err = runScaleReport(args)
 	case "scale-images":
 		err = runScaleImages(args)
 	case "labels":
@@ -71,7 +74,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: gobench run|images|convert|load|tower|steady|throughput|bf16|process|labels|report|scale|scale-images|compare [flags]")
+	fmt.Fprintln(os.Stderr, "usage: gobench run|images|convert|load|tower|steady|throughput|bf16|process|labels|report|scale|scale-report|scale-images|compare [flags]")
 	os.Exit(2)
 }
 

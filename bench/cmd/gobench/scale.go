@@ -7,6 +7,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,7 @@ type ScaleConfig struct {
 	Labels      []int  `json:"labels"`        // label set sizes
 	Batches     []int  `json:"label_batches"` // --label-batch values ("tiny" and "big" chunks)
 	IdentityN   int    `json:"identity_labels"`
+	OneBatch    []int  `json:"one_batch_labels"` // label set sizes run as the pipeline's one batch
 	Images      int    `json:"images"`
 	ImageBatch  int    `json:"image_batch"`
 	Only        string `json:"only,omitempty"` // labels, images (default both)
@@ -85,7 +87,10 @@ func runScale(args []string) error {
 	fs.IntVar(&c.Threads, "threads", 0, "libtorch threads (0: libtorch's default)")
 	labels := fs.String("labels", "1000,10000,50000", "label set sizes")
 	batches := fs.String("label-batches", "64,1024", "--label-batch values: a tiny and a big chunk")
-	fs.IntVar(&c.IdentityN, "identity", 1000, "label set size of the one-batch run and the bit-identity check")
+	fs.IntVar(&c.IdentityN, "identity", 1000, "label set size of the bit-identity check (chunked runs against the one batch)")
+	oneBatch := fs.String("one-batch", "1000,3000", "label set sizes run as the pipeline's one batch (two give its growth per label; keep them small: ~1 MB a label)")
+	merge := fs.Bool("merge", false, "keep the runs of the previous scale.json that this run does not redo")
+	commit := fs.String("commit", "", "the commit measured (default: git describe)")
 	fs.IntVar(&c.Images, "images", 10000, "generated images")
 	fs.IntVar(&c.ImageBatch, "image-batch", 8, "--batch-size of the image runs")
 	fs.StringVar(&c.Only, "only", "", "labels or images (default: both)")
@@ -98,14 +103,22 @@ func runScale(args []string) error {
 	if c.Batches, err = intList(*batches); err != nil {
 		return err
 	}
+	if c.OneBatch, err = intList(*oneBatch); err != nil {
+		return err
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	rep := &ScaleReport{Date: time.Now().UTC().Format(time.RFC3339), Commit: gitDescribe(), Machine: machineInfo(),
+	if *commit == "" {
+		*commit = gitDescribe()
+	}
+	rep := &ScaleReport{Date: time.Now().UTC().Format(time.RFC3339), Commit: *commit, Machine: machineInfo(),
 		Config: c, LoadBeg: loadAvg()}
-	// A report of the other half is kept: -only labels then -only images give one report.
-	if old, err := readScaleReport(filepath.Join(c.Out, "scale.json")); err == nil && c.Only != "" {
+	// The half not run (-only) is kept from the previous report; with -merge, so are the
+	// label runs this run does not redo.
+	old, oldErr := readScaleReport(filepath.Join(c.Out, "scale.json"))
+	if oldErr == nil && c.Only != "" {
 		if c.Only == "images" {
 			rep.LabelRuns, rep.Identity = old.LabelRuns, old.Identity
 		} else {
@@ -115,6 +128,9 @@ func runScale(args []string) error {
 	if c.Only == "" || c.Only == "labels" {
 		if err := scaleLabels(c, self, rep); err != nil {
 			return err
+		}
+		if *merge && oldErr == nil {
+			mergeLabelRuns(rep, old)
 		}
 	}
 	if c.Only == "" || c.Only == "images" {
@@ -154,7 +170,13 @@ func scaleLabels(c ScaleConfig, self string, rep *ScaleReport) error {
 		return r
 	}
 	ref := filepath.Join(dir, "one-batch.npy")
-	child(c.IdentityN, 0, true, ref)
+	for _, n := range c.OneBatch {
+		save := ""
+		if n == c.IdentityN {
+			save = ref
+		}
+		child(n, 0, true, save)
+	}
 	for _, n := range c.Labels {
 		batches := c.Batches
 		if n == c.IdentityN {
@@ -162,7 +184,7 @@ func scaleLabels(c ScaleConfig, self string, rep *ScaleReport) error {
 		}
 		for _, b := range batches {
 			save := ""
-			if n == c.IdentityN {
+			if n == c.IdentityN && contains(c.OneBatch, n) {
 				save = filepath.Join(dir, fmt.Sprintf("batch%d.npy", b))
 			}
 			r := child(n, b, false, save)
@@ -245,6 +267,48 @@ func scaleImages(c ScaleConfig, self string, rep *ScaleReport) error {
 	return nil
 }
 
+func contains(xs []int, x int) bool {
+	for _, y := range xs {
+		if x == y {
+			return true
+		}
+	}
+	return false
+}
+
+// mergeLabelRuns adds old's label runs and identity rows that rep did not redo, in
+// order of label count.
+func mergeLabelRuns(rep, old *ScaleReport) {
+	have := map[string]bool{}
+	for _, r := range rep.LabelRuns {
+		have[r.Name] = true
+	}
+	for _, r := range old.LabelRuns {
+		if !have[r.Name] {
+			rep.LabelRuns = append(rep.LabelRuns, r)
+		}
+	}
+	sort.SliceStable(rep.LabelRuns, func(i, j int) bool {
+		a, b := rep.LabelRuns[i].Result, rep.LabelRuns[j].Result
+		return a != nil && b != nil && num(a["labels"]) < num(b["labels"])
+	})
+	if len(rep.Identity) == 0 {
+		rep.Identity = old.Identity
+	}
+}
+
+// runScaleReport: gobench scale-report [-dir bench] re-renders SCALE.md from scale.json.
+func runScaleReport(args []string) error {
+	fs := flag.NewFlagSet("scale-report", flag.ExitOnError)
+	dir := fs.String("dir", "bench", "where scale.json is")
+	fs.Parse(args)
+	rep, err := readScaleReport(filepath.Join(*dir, "scale.json"))
+	if err != nil {
+		return err
+	}
+	return writeScaleReport(rep, *dir)
+}
+
 func readScaleReport(path string) (*ScaleReport, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -274,13 +338,14 @@ func scaleMarkdown(rep *ScaleReport) string {
 	fmt.Fprintf(&b, "# Scale benchmark\n\n`make bench BENCH_SIZE=scale` (bench/README.md), %s, commit %s, %v cores (%v), load average %.1f → %.1f.\n\n",
 		rep.Date, rep.Commit, rep.Machine["cores"], rep.Machine["cpu"], rep.LoadBeg[0], rep.LoadEnd[0])
 	if len(rep.LabelRuns) > 0 {
-		fmt.Fprintf(&b, "## Label sets: the text pass\n\nThe model `%s` (make fixtures-full: the full-size ViT-L/14, random weights) on CPU, %d threads (0: libtorch's default), one fresh process per row: load the model, embed N labels under the default template (`Classifier.LabelEmbeddings`, or the pipeline's single forward of all texts). Labels: the 1,000 ImageNet class names, then generated \"ADJECTIVE CLASS\" names no longer than the longest of them, so every set pads to the same length. Peak RSS is the child's `ru_maxrss` (the model's 1.7 GB of mapped weights included).\n\n",
+		fmt.Fprintf(&b, "## Label sets: the text pass\n\nThe model `%s` (make fixtures-full: the full-size ViT-L/14, random weights) on CPU, %d threads (0: libtorch's default), one fresh process per row: load the model, embed N labels under the default template (`Classifier.LabelEmbeddings`, or the pipeline's single forward of all texts). Labels: the 1,000 ImageNet class names, then generated \"ADJECTIVE CLASS\" names no longer than the longest of them, so every set pads to the same length. Peak RSS is the child's `ru_maxrss`; the weights are memory-mapped and count as the text tower touches them (about 0.5 GB of the 1.7 GB). Each row gives the 1-minute load average before and after it: the machine is shared (2 cores), and times on a loaded machine are longer.\n\n",
 			c.Model, c.Threads)
-		b.WriteString("| labels | text pass | padded length | time | labels/s | RSS after load | peak RSS |\n| ---: | --- | ---: | ---: | ---: | ---: | ---: |\n")
-		var oneBase, onePeak, oneN float64
+		b.WriteString("| labels | text pass | padded length | time | labels/s | RSS after load | peak RSS | load avg before → after |\n| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+		type point struct{ n, peak float64 }
+		var ones []point
 		for _, r := range rep.LabelRuns {
 			if r.Result == nil {
-				fmt.Fprintf(&b, "| | %s | | failed: %s | | | |\n", r.Name, strings.ReplaceAll(tail(r.Err, 200), "\n", " "))
+				fmt.Fprintf(&b, "| | %s | | failed: %s | | | | |\n", r.Name, strings.ReplaceAll(tail(r.Err, 200), "\n", " "))
 				continue
 			}
 			res := r.Result
@@ -290,15 +355,18 @@ func scaleMarkdown(rep *ScaleReport) string {
 			}
 			if one, _ := res["one_batch"].(bool); one {
 				how = "one batch (the pipeline; before this change)"
-				oneBase, onePeak, oneN = num(res["rss_loaded"]), float64(r.MaxRSS), num(res["labels"])
+				ones = append(ones, point{num(res["labels"]), float64(r.MaxRSS)})
 			}
-			fmt.Fprintf(&b, "| %d | %s | %d | %.1f s | %.1f | %s | %s |\n", int(num(res["labels"])), how, int(num(res["padded_length"])),
-				num(res["seconds"]), num(res["labels_per_s"]), gb(num(res["rss_loaded"])), gb(float64(r.MaxRSS)))
+			fmt.Fprintf(&b, "| %d | %s | %d | %.1f s | %.1f | %s | %s | %.1f → %.1f |\n", int(num(res["labels"])), how, int(num(res["padded_length"])),
+				num(res["seconds"]), num(res["labels_per_s"]), gb(num(res["rss_loaded"])), gb(float64(r.MaxRSS)), r.LoadBef[0], r.LoadAft[0])
 		}
-		if oneN > 0 {
-			per := (onePeak - oneBase) / oneN
-			fmt.Fprintf(&b, "\nOne batch grows by %.2f MB per label here (peak − RSS after load, at %d labels): extrapolated, %s at 10,000 labels, %s at 50,000, %s at 100,000 (not run: beyond this machine's 24 GB). The issue measured 1.93 GB at 1,000 and 7.06 GB at 6,000 labels.\n",
-				per/1e6, int(oneN), gb(oneBase+per*1e4), gb(oneBase+per*5e4), gb(oneBase+per*1e5))
+		sort.Slice(ones, func(i, j int) bool { return ones[i].n < ones[j].n })
+		if len(ones) >= 2 && ones[len(ones)-1].n > ones[0].n {
+			lo, hi := ones[0], ones[len(ones)-1]
+			per := (hi.peak - lo.peak) / (hi.n - lo.n)
+			at := func(n float64) string { return gb(lo.peak + per*(n-lo.n)) }
+			fmt.Fprintf(&b, "\nThe one batch's peak grows by %.2f MB per label (between its runs at %d and %d labels): extrapolated, %s at 10,000 labels, %s at 50,000, %s at 100,000 (not run: beyond this machine's 24 GB). The issue measured 1.93 GB at 1,000 and 7.06 GB at 6,000 labels (1.03 MB per label) with `classify`.\n",
+				per/1e6, int(lo.n), int(hi.n), at(1e4), at(5e4), at(1e5))
 		}
 		if len(rep.Identity) > 0 {
 			fmt.Fprintf(&b, "\n### Chunked = one batch?\n\nThe %d-label embeddings of each chunked run against the one batch's:\n\n| text pass | rows bit-identical | max \\|Δ\\| |\n| --- | ---: | ---: |\n", c.IdentityN)
@@ -323,7 +391,15 @@ func scaleMarkdown(rep *ScaleReport) string {
 			if r == nil {
 				continue
 			}
-			fmt.Fprintf(&b, "| %s | %d | %d | %.1f s | %.1f | %s | %s | %s | %s |\n", r.Name, r.Records, r.Exit, r.WallS, r.SteadyIPS,
+			ips := "–"
+			if r.SteadyIPS > 0 {
+				ips = fmt.Sprintf("%.1f", r.SteadyIPS)
+			}
+			exit := fmt.Sprint(r.Exit)
+			if r.KilledAt > 0 {
+				exit = "SIGKILL"
+			}
+			fmt.Fprintf(&b, "| %s | %d | %s | %.1f s | %s | %s | %s | %s | %s |\n", r.Name, r.Records, exit, r.WallS, ips,
 				mb(r.RSS10), mb(r.RSS50), mb(r.RSS95), mb(r.PeakRSS))
 		}
 		if len(rep.Resumes) > 0 {
