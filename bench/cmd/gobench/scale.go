@@ -338,14 +338,14 @@ func scaleMarkdown(rep *ScaleReport) string {
 	fmt.Fprintf(&b, "# Scale benchmark\n\n`make bench BENCH_SIZE=scale` (bench/README.md), %s, commit %s, %v cores (%v), load average %.1f → %.1f.\n\n",
 		rep.Date, rep.Commit, rep.Machine["cores"], rep.Machine["cpu"], rep.LoadBeg[0], rep.LoadEnd[0])
 	if len(rep.LabelRuns) > 0 {
-		fmt.Fprintf(&b, "## Label sets: the text pass\n\nThe model `%s` (make fixtures-full: the full-size ViT-L/14, random weights) on CPU, %d threads (0: libtorch's default), one fresh process per row: load the model, embed N labels under the default template (`Classifier.LabelEmbeddings`, or the pipeline's single forward of all texts). Labels: the 1,000 ImageNet class names, then generated \"ADJECTIVE CLASS\" names no longer than the longest of them, so every set pads to the same length. Peak RSS is the child's `ru_maxrss`; the weights are memory-mapped and count as the text tower touches them (about 0.5 GB of the 1.7 GB). Each row gives the 1-minute load average before and after it: the machine is shared (2 cores), and times on a loaded machine are longer.\n\n",
+		fmt.Fprintf(&b, "## Label sets: the text pass\n\nThe model `%s` (make fixtures-full: the full-size ViT-L/14, random weights) on CPU, %d threads (0: libtorch's default), one fresh process per row (rows of earlier runs are kept by -merge: see their start times): load the model, embed N labels under the default template (`Classifier.LabelEmbeddings`, or the pipeline's single forward of all texts). Labels: the 1,000 ImageNet class names, then generated \"ADJECTIVE CLASS\" names no longer than the longest of them, so every set pads to the same length. Peak RSS is the child's `ru_maxrss`; the weights are memory-mapped and count as the text tower touches them (about 0.5 GB of the 1.7 GB). Each row gives the 1-minute load average before and after it: the machine is shared (2 cores), and times on a loaded machine are longer.\n\n",
 			c.Model, c.Threads)
-		b.WriteString("| labels | text pass | padded length | time | labels/s | RSS after load | peak RSS | load avg before → after |\n| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+		b.WriteString("| labels | text pass | padded length | time | labels/s | RSS after load | peak RSS | load avg before → after | started (UTC) |\n| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n")
 		type point struct{ n, peak float64 }
 		var ones []point
 		for _, r := range rep.LabelRuns {
 			if r.Result == nil {
-				fmt.Fprintf(&b, "| | %s | | failed: %s | | | | |\n", r.Name, strings.ReplaceAll(tail(r.Err, 200), "\n", " "))
+				fmt.Fprintf(&b, "| | %s | | failed: %s | | | | | %s |\n", r.Name, strings.ReplaceAll(tail(r.Err, 200), "\n", " "), r.Started)
 				continue
 			}
 			res := r.Result
@@ -357,8 +357,8 @@ func scaleMarkdown(rep *ScaleReport) string {
 				how = "one batch (the pipeline; before this change)"
 				ones = append(ones, point{num(res["labels"]), float64(r.MaxRSS)})
 			}
-			fmt.Fprintf(&b, "| %d | %s | %d | %.1f s | %.1f | %s | %s | %.1f → %.1f |\n", int(num(res["labels"])), how, int(num(res["padded_length"])),
-				num(res["seconds"]), num(res["labels_per_s"]), gb(num(res["rss_loaded"])), gb(float64(r.MaxRSS)), r.LoadBef[0], r.LoadAft[0])
+			fmt.Fprintf(&b, "| %d | %s | %d | %.1f s | %.1f | %s | %s | %.1f → %.1f | %s |\n", int(num(res["labels"])), how, int(num(res["padded_length"])),
+				num(res["seconds"]), num(res["labels_per_s"]), gb(num(res["rss_loaded"])), gb(float64(r.MaxRSS)), r.LoadBef[0], r.LoadAft[0], r.Started)
 		}
 		sort.Slice(ones, func(i, j int) bool { return ones[i].n < ones[j].n })
 		if len(ones) >= 2 && ones[len(ones)-1].n > ones[0].n {
