@@ -6,6 +6,12 @@
 #
 #   BENCH_QUICK=1            a ~3-minute smoke run (small sizes, 1 repetition)
 #   BENCH_SIZE=issue         metric 5 at the issue's size on both sides (64 images × 1,000 labels)
+#   BENCH_SIZE=scale         the scale benchmark instead (Go only): label sets of 1k/10k/50k labels
+#                            (BENCH_SCALE_LABELS, BENCH_SCALE_BATCHES; the pipeline's one batch at
+#                            BENCH_SCALE_ONE_BATCH), classify/embed over BENCH_SCALE_IMAGES generated
+#                            images (BENCH_ONLY=labels|images; BENCH_SCALE_MERGE=1 keeps the label
+#                            runs of bench/scale.json not redone)
+#                            -> bench/SCALE.md, bench/scale.json
 #   BENCH_THREADS=N          threads on both sides (default: the number of cores)
 #   BENCH_DEVICE=cuda BENCH_DTYPE=fp16|bf16   the GPU recipe (bench/README.md)
 #   BENCH_REPS, BENCH_N, BENCH_TP_IMAGES_GO, BENCH_TP_IMAGES_HF, BENCH_TP_LABELS,
@@ -40,6 +46,17 @@ else
 	echo "bench: cmd/zeroshot does not build (see $BIN/cli-build.log); metric 1 uses gobench process" >&2
 fi
 
+THREADS=${BENCH_THREADS:-$(nproc)}
+if [[ ${BENCH_SIZE:-} == scale ]]; then
+	[[ -n $CLI ]] || { echo "bench: the scale benchmark needs cmd/zeroshot" >&2; exit 1; }
+	exec "$BIN/gobench" scale -model "$FULL_DIR" -cli "$CLI" -work "$WORK" -threads "$THREADS" \
+		-labels "${BENCH_SCALE_LABELS:-1000,10000,50000}" -label-batches "${BENCH_SCALE_BATCHES:-64,1024}" \
+		-one-batch "${BENCH_SCALE_ONE_BATCH:-1000,3000}" -merge="$([[ ${BENCH_SCALE_MERGE:-0} == 1 ]] && echo true || echo false)" \
+		-images "${BENCH_SCALE_IMAGES:-10000}" -images-model "${BENCH_SCALE_IMAGES_MODEL:-testdata/models/tiny-l14}" \
+		-commit "${BENCH_COMMIT:-$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)}" \
+		-only "${BENCH_ONLY:-}" -out "${BENCH_OUT:-$ROOT/bench}"
+fi
+
 # Inputs: 64 JPEGs + labels (kept), converted weights (redone when the model is newer).
 "$BIN/gobench" images -dir "$WORK/images" -n 64
 for dt in fp32 bf16; do
@@ -50,7 +67,6 @@ for dt in fp32 bf16; do
 	fi
 done
 
-THREADS=${BENCH_THREADS:-$(nproc)}
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
 	REPS=1 N=1 TPG=2 TPH=1 TPL=100 TPB=2 BFB=2 QUICK=-quick
 elif [[ ${BENCH_SIZE:-} == issue ]]; then

@@ -64,12 +64,14 @@ func (t Tokens) check(c TextConfig) error {
 	return nil
 }
 
-func (m Matrix) check(arg string, cols int) error {
+// check validates a matrix argument of cols columns; dim names cols for the message
+// ("projection_dim").
+func (m Matrix) check(arg string, cols int, dim string) error {
 	switch {
 	case m.Rows <= 0 || len(m.Data) != m.Rows*m.Cols:
 		return &InputError{arg, fmt.Sprintf("%d values for a %d×%d matrix", len(m.Data), m.Rows, m.Cols)}
 	case m.Cols != cols:
-		return &InputError{arg, fmt.Sprintf("%d columns, the model's projection_dim is %d", m.Cols, cols)}
+		return &InputError{arg, fmt.Sprintf("%d columns, the model's %s is %d", m.Cols, dim, cols)}
 	}
 	return nil
 }

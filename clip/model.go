@@ -113,10 +113,10 @@ func (m *Model) TextEmbeds(tok Tokens) (Matrix, error) { return m.textSide(tok, 
 // CLIPModel.forward: for the same batches the numbers are bit-identical to Forward's.
 // Embeddings of a bfloat16/float16 model are exact in float32 and go back unchanged.
 func (m *Model) Logits(imageEmbeds, textEmbeds Matrix) (logitsPerImage, logitsPerText Matrix, err error) {
-	if err := imageEmbeds.check("image_embeds", m.cfg.ProjectionDim); err != nil {
+	if err := imageEmbeds.check("image_embeds", m.cfg.ProjectionDim, "projection_dim"); err != nil {
 		return Matrix{}, Matrix{}, err
 	}
-	if err := textEmbeds.check("text_embeds", m.cfg.ProjectionDim); err != nil {
+	if err := textEmbeds.check("text_embeds", m.cfg.ProjectionDim, "projection_dim"); err != nil {
 		return Matrix{}, Matrix{}, err
 	}
 	err = m.run(func(g *graph) error {

@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/zeroshot-clip/zeroshot/internal/filelock"
 )
 
 // Options for Resolve. Zero fields take huggingface_hub's defaults, which come from the
@@ -377,7 +379,7 @@ func (r *resolver) fetch(ctx context.Context, file, pinned string) (path, commit
 	if _, err := os.Stat(pointer); err == nil {
 		return pointer, m.commit, nil
 	}
-	unlock, err := lockFile(ctx, r.rc.lockPath(m.etag))
+	unlock, err := filelock.Lock(ctx, r.rc.lockPath(m.etag))
 	if err != nil {
 		return "", m.commit, err
 	}

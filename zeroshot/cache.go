@@ -2,28 +2,26 @@ package zeroshot
 
 import (
 	"container/list"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
-	"math"
-	"os"
 	"path/filepath"
 	"sync"
-
-	"github.com/zeroshot-clip/zeroshot/clip"
 )
 
 // labelCache keeps label embeddings by (model, templates, labels): a bounded LRU in
 // memory and, when dir is set, one file per label set on disk. Safe for concurrent use.
 type labelCache struct {
-	mu    sync.Mutex
-	max   int
-	order *list.List // front: most recent; values are *cacheEntry
-	items map[string]*list.Element
-	dir   string
+	mu       sync.Mutex
+	max      int   // label sets
+	maxBytes int64 // their embeddings' bytes
+	bytes    int64
+	order    *list.List // front: most recent; values are *cacheEntry
+	items    map[string]*list.Element
+	dir      string
 }
 
 type cacheEntry struct {
@@ -31,15 +29,21 @@ type cacheEntry struct {
 	labels *Labels
 }
 
-func newLabelCache(max int, dir string) *labelCache {
+const defaultCacheBytes = 1 << 30
+
+func newLabelCache(max int, maxBytes int64, dir string) *labelCache {
 	if max <= 0 {
 		max = 64
 	}
-	return &labelCache{max: max, order: list.New(), items: map[string]*list.Element{}, dir: dir}
+	if maxBytes <= 0 {
+		maxBytes = defaultCacheBytes
+	}
+	return &labelCache{max: max, maxBytes: maxBytes, order: list.New(), items: map[string]*list.Element{}, dir: dir}
 }
 
-// cacheKey names a label set for one model: the model's identity, the templates and the
-// labels, each length-prefixed so no two different sets share a key.
+// cacheKey names a label set for one model: the SHA-256 of the model's identity, the
+// templates and the labels, each length-prefixed so no two different sets share a key.
+// It is 64 hex digits whatever the number of labels, and names the set's files.
 func cacheKey(model string, templates, labels []string) string {
 	h := sha256.New()
 	write := func(s string) {
@@ -58,7 +62,9 @@ func cacheKey(model string, templates, labels []string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func (c *labelCache) get(key string) (*Labels, bool) {
+func sizeOf(l *Labels) int64 { return int64(len(l.Embeds.Data)) * 4 }
+
+func (c *labelCache) get(key string, labels, templates []string) (*Labels, bool) {
 	c.mu.Lock()
 	if e, ok := c.items[key]; ok {
 		c.order.MoveToFront(e)
@@ -69,88 +75,49 @@ func (c *labelCache) get(key string) (*Labels, bool) {
 	if c.dir == "" {
 		return nil, false
 	}
-	l, err := readLabels(filepath.Join(c.dir, key+".json"))
+	l, err := readLabels(c.path(key), labels, templates)
 	if err != nil {
-		return nil, false // a missing or damaged file is recomputed and rewritten
+		return nil, false // a missing, damaged or foreign file is recomputed and rewritten
 	}
 	c.put(key, l, false)
 	return l, true
 }
+
+func (c *labelCache) path(key string) string { return filepath.Join(c.dir, key+labelsExt) }
 
 // put stores l; toDisk also writes it to the disk cache (errors there only cost a
 // recomputation later, so they are returned for the caller to report, not fatal).
 func (c *labelCache) put(key string, l *Labels, toDisk bool) error {
 	c.mu.Lock()
 	if e, ok := c.items[key]; ok {
-		e.Value.(*cacheEntry).labels = l
+		ent := e.Value.(*cacheEntry)
+		c.bytes += sizeOf(l) - sizeOf(ent.labels)
+		ent.labels = l
 		c.order.MoveToFront(e)
 	} else {
 		c.items[key] = c.order.PushFront(&cacheEntry{key: key, labels: l})
-		for c.order.Len() > c.max {
-			old := c.order.Remove(c.order.Back()).(*cacheEntry)
-			delete(c.items, old.key)
-		}
+		c.bytes += sizeOf(l)
+	}
+	for c.order.Len() > 1 && (c.order.Len() > c.max || c.bytes > c.maxBytes) {
+		old := c.order.Remove(c.order.Back()).(*cacheEntry)
+		delete(c.items, old.key)
+		c.bytes -= sizeOf(old.labels)
 	}
 	c.mu.Unlock()
 	if toDisk && c.dir != "" {
-		return writeLabels(filepath.Join(c.dir, key+".json"), l)
+		return writeLabels(c.path(key), l)
 	}
 	return nil
 }
 
-// labelsFile is the on-disk form: JSON with the embeddings as raw float32 bits, so
-// values come back exactly.
-type labelsFile struct {
-	Labels    []string `json:"labels"`
-	Templates []string `json:"templates"`
-	Rows      int      `json:"rows"`
-	Cols      int      `json:"cols"`
-	Bits      []uint32 `json:"float32_bits"`
-}
-
-func writeLabels(path string, l *Labels) error {
-	f := labelsFile{Labels: l.Labels, Templates: l.Templates, Rows: l.Embeds.Rows, Cols: l.Embeds.Cols,
-		Bits: make([]uint32, len(l.Embeds.Data))}
-	for i, v := range l.Embeds.Data {
-		f.Bits[i] = math.Float32bits(v)
+// lockKey makes processes (and goroutines) that need the same label set compute it one
+// at a time, so the second reads the first one's file instead of redoing a text pass
+// that can take minutes: an exclusive flock on DIR/KEY.lock, waited for while ctx lasts.
+// Without a disk cache, or where locking fails (some network file systems), it does
+// nothing: the results are the same, only computed twice.
+func (c *labelCache) lockKey(ctx context.Context, key string) func() {
+	if c.dir == "" {
+		return func() {}
 	}
-	b, err := json.Marshal(f)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".labels-*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-func readLabels(path string) (*Labels, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var f labelsFile
-	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, err
-	}
-	if f.Rows != len(f.Labels) || f.Rows*f.Cols != len(f.Bits) {
-		return nil, fmt.Errorf("%s: inconsistent label cache file", path)
-	}
-	m := clip.Matrix{Rows: f.Rows, Cols: f.Cols, Data: make([]float32, len(f.Bits))}
-	for i, v := range f.Bits {
-		m.Data[i] = math.Float32frombits(v)
-	}
-	return &Labels{Labels: f.Labels, Templates: f.Templates, Embeds: m}, nil
+	return lockFile(ctx, filepath.Join(c.dir, key+".lock"))
 }

@@ -16,9 +16,20 @@ type Options struct {
 	Model clip.Options // device, dtype, threads
 	// LabelCacheSize bounds the label sets kept in memory (default 64).
 	LabelCacheSize int
+	// LabelCacheBytes bounds the memory of the label sets kept (default 1 GiB: about
+	// 350,000 labels of ViT-L/14); the most recent set is kept whatever its size.
+	LabelCacheBytes int64
 	// LabelCacheDir, if set, also keeps label embeddings on disk, one file per label set,
 	// so later processes skip the text pass.
 	LabelCacheDir string
+	// TextBatch is the number of label texts per text-tower forward; 0 chooses it from
+	// the device and the texts' padded length (about 4,096 token rows on CPU, 32,768 on
+	// CUDA), so that memory stays flat in the number of labels. Any size gives the
+	// one-batch embeddings; sizes under ~12 texts may differ from them in the last bits.
+	TextBatch int
+	// TextProgress, if set, is called after each text-tower forward with the texts done
+	// and the total (labels × templates) of the label set being embedded.
+	TextProgress func(done, total int)
 }
 
 // Request says what to classify against.
@@ -53,9 +64,11 @@ type Classifier struct {
 	Processor *preprocess.Processor
 	Tokenizer *tokenize.Tokenizer
 
-	id     string // identity of the model for the label cache
-	labels *labelCache
-	owns   bool
+	id           string // identity of the model for the label cache
+	labels       *labelCache
+	textBatch    int
+	textProgress func(done, total int)
+	owns         bool
 }
 
 // Open loads a model directory (config.json, weights, preprocessor_config.json and the
@@ -91,7 +104,8 @@ func New(m *clip.Model, proc *preprocess.Processor, tok *tokenize.Tokenizer, opt
 	info := m.Info()
 	id := fmt.Sprintf("%s|%s|%s|%v", info.Path, m.DType(), m.Device(), fileStamp(info.Path))
 	return &Classifier{Model: m, Processor: proc, Tokenizer: tok, id: id,
-		labels: newLabelCache(opts.LabelCacheSize, opts.LabelCacheDir)}
+		labels:    newLabelCache(opts.LabelCacheSize, opts.LabelCacheBytes, opts.LabelCacheDir),
+		textBatch: opts.TextBatch, textProgress: opts.TextProgress}
 }
 
 func fileStamp(path string) string {
@@ -113,6 +127,12 @@ func (c *Classifier) Close() error {
 // LabelEmbeddings returns the embeddings of req's labels under its template(s),
 // computed once per (model, templates, labels) and then taken from the cache.
 func (c *Classifier) LabelEmbeddings(req Request) (*Labels, error) {
+	return c.LabelEmbeddingsContext(context.Background(), req)
+}
+
+// LabelEmbeddingsContext is LabelEmbeddings, stopped between text-tower forwards when
+// ctx ends (a large label set takes minutes on a CPU).
+func (c *Classifier) LabelEmbeddingsContext(ctx context.Context, req Request) (*Labels, error) {
 	if err := checkLabels(req.Labels, req.AllowDuplicates); err != nil {
 		return nil, err
 	}
@@ -123,10 +143,16 @@ func (c *Classifier) LabelEmbeddings(req Request) (*Labels, error) {
 		}
 	}
 	key := cacheKey(c.id, templates, req.Labels)
-	if l, ok := c.labels.get(key); ok {
+	if l, ok := c.labels.get(key, req.Labels, templates); ok {
 		return l, nil
 	}
-	l, err := embedLabels(c.Model, c.Tokenizer, req.Labels, templates)
+	unlock := c.labels.lockKey(ctx, key) // another process computing the same set: wait, then read its file
+	defer unlock()
+	if l, ok := c.labels.get(key, req.Labels, templates); ok {
+		return l, nil
+	}
+	pass := textPass{m: c.Model, tok: c.Tokenizer, batch: c.textBatch}
+	l, err := embedLabels(ctx, pass, req.Labels, templates, c.textProgress)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +177,7 @@ func (c *Classifier) ClassifyBatch(ctx context.Context, imgs []preprocess.RGB, r
 	if len(imgs) == 0 {
 		return nil, nil
 	}
-	labels, err := c.LabelEmbeddings(req)
+	labels, err := c.LabelEmbeddingsContext(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -170,24 +196,6 @@ func (c *Classifier) ClassifyBatch(ctx context.Context, imgs []preprocess.RGB, r
 		return nil, err
 	}
 	return c.Score(imgEmb, labels, req.TopK)
-}
-
-// Score turns image embeddings (clip.Model.ImageEmbeds) and label embeddings into
-// ranked results per image.
-func (c *Classifier) Score(imageEmbeds clip.Matrix, labels *Labels, topK int) ([][]Result, error) {
-	perImage, _, err := c.Model.Logits(imageEmbeds, labels.Embeds)
-	if err != nil {
-		return nil, err
-	}
-	probs, err := Softmax(perImage)
-	if err != nil {
-		return nil, err
-	}
-	out := make([][]Result, probs.Rows)
-	for i := range out {
-		out[i] = rank(labels.Labels, probs.Row(i), topK)
-	}
-	return out, nil
 }
 
 // pixels preprocesses a batch (in parallel) into the model's input.

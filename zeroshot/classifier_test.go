@@ -92,7 +92,7 @@ func TestLabelCache(t *testing.T) {
 	b, err := c1.LabelEmbeddings(req)
 	require.NoError(t, err)
 	assert.Same(t, a, b, "second call must come from the cache")
-	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	files, _ := filepath.Glob(filepath.Join(dir, "*"+labelsExt))
 	assert.Len(t, files, 1)
 
 	c2 := New(m, proc, tok, Options{LabelCacheDir: dir}) // a new process, in effect

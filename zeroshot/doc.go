@@ -18,6 +18,12 @@
 // embedding is the prompt ensemble of the CLIP paper: each template's normalized
 // embedding, averaged, normalized again (ImageNet80 holds the paper's 80 templates).
 //
+// Large label sets: the text pass runs in chunks (Options.TextBatch; automatic by
+// default), each padded to the longest text of the whole set, so its memory does not
+// grow with the number of labels and the embeddings are the one batch's (bit for bit
+// where measured: see textpass.go and the README); scoring runs in slabs of labels.
+// EmbedEach embeds collections of files as ClassifyEach classifies them.
+//
 // Concurrency: a Classifier is safe for concurrent use by many goroutines; model calls
 // run one at a time on the model's worker thread, preprocessing runs in the callers'
 // goroutines. Results are plain values.

@@ -36,17 +36,30 @@ type EachOptions struct {
 // Batched forwards can differ from one-image forwards in the last float bits; BatchSize 1
 // gives the pipeline's numbers bit for bit.
 func (c *Classifier) ClassifyEach(ctx context.Context, paths []string, req Request, opts EachOptions, fn func([]FileResult) error) error {
-	labels, err := c.LabelEmbeddings(req)
+	labels, err := c.LabelEmbeddingsContext(ctx, req)
 	if err != nil {
 		return err
 	}
+	return c.each(ctx, paths, opts, func(b []decoded) error {
+		out, err := c.scoreDecoded(b, labels, req.TopK)
+		if err != nil {
+			return err
+		}
+		return fn(out)
+	})
+}
+
+// each decodes and preprocesses paths on opts.Decoders goroutines, one batch of
+// opts.BatchSize files ahead of fn, which gets each batch in order. No goroutine
+// outlives the call.
+func (c *Classifier) each(ctx context.Context, paths []string, opts EachOptions, fn func([]decoded) error) error {
 	size := opts.BatchSize
 	if size <= 0 {
 		size = 8
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	batches := make(chan []decoded, 1)
-	defer func() { // stop the decoding and wait for it: no goroutine outlives the call
+	defer func() { // stop the decoding and wait for it
 		cancel()
 		for range batches {
 		}
@@ -66,11 +79,7 @@ func (c *Classifier) ClassifyEach(ctx context.Context, paths []string, req Reque
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		out, err := c.scoreDecoded(b, labels, req.TopK)
-		if err != nil {
-			return err
-		}
-		if err := fn(out); err != nil {
+		if err := fn(b); err != nil {
 			return err
 		}
 	}
@@ -130,15 +139,34 @@ func (c *Classifier) decodeOne(path string) decoded {
 	return d
 }
 
-// scoreDecoded runs the image forward on a batch's good files, one forward per output
-// size (only a processor without center crop gives several), and ranks the labels.
+// scoreDecoded runs the image forward on a batch's good files and ranks the labels.
 func (c *Classifier) scoreDecoded(b []decoded, labels *Labels, topK int) ([]FileResult, error) {
 	out := make([]FileResult, len(b))
+	for i, d := range b {
+		out[i] = FileResult{Path: d.path, Err: d.err}
+	}
+	err := c.forwardDecoded(b, true, func(idx []int, emb clip.Matrix) error {
+		res, err := c.Score(emb, labels, topK)
+		if err != nil {
+			return err
+		}
+		for j, i := range idx {
+			out[i].Results = res[j]
+		}
+		return nil
+	})
+	return out, err
+}
+
+// forwardDecoded runs the image forward on a batch's good files, one forward per output
+// size (only a processor without center crop gives several), in order of first
+// appearance: fn gets the files' indices in b and their embeddings (normalized:
+// image_embeds, else get_image_features), one row each.
+func (c *Classifier) forwardDecoded(b []decoded, normalized bool, fn func(idx []int, emb clip.Matrix) error) error {
 	type size struct{ w, h int }
 	groups := map[size][]int{}
 	var order []size
 	for i, d := range b {
-		out[i] = FileResult{Path: d.path, Err: d.err}
 		if d.err != nil {
 			continue
 		}
@@ -155,17 +183,19 @@ func (c *Classifier) scoreDecoded(b []decoded, labels *Labels, topK int) ([]File
 		for _, i := range idx {
 			px.Data = append(px.Data, b[i].px...)
 		}
-		emb, err := c.Model.ImageEmbeds(px)
-		if err != nil {
-			return nil, err
+		var emb clip.Matrix
+		var err error
+		if normalized {
+			emb, err = c.Model.ImageEmbeds(px)
+		} else {
+			emb, err = c.Model.GetImageFeatures(px)
 		}
-		res, err := c.Score(emb, labels, topK)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		for j, i := range idx {
-			out[i].Results = res[j]
+		if err := fn(idx, emb); err != nil {
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }

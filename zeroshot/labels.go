@@ -1,6 +1,7 @@
 package zeroshot
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -55,17 +56,15 @@ type Labels struct {
 }
 
 // embedLabels computes the label embeddings the pipeline's forward computes (one
-// template: bit-identical to CLIPModel.forward's text_embeds for that batch), or the
-// prompt ensemble of several templates.
-func embedLabels(m *clip.Model, tok *tokenize.Tokenizer, labels, templates []string) (*Labels, error) {
-	maxLen := m.Config().Text.MaxPositionEmbeddings
-	if tl := tok.MaxLength(); tl > 0 && tl < maxLen {
-		maxLen = tl
-	}
-	var sum []float64
+// template: bit-identical to CLIPModel.forward's text_embeds for the whole set in one
+// batch, see textPass), or the prompt ensemble of several templates. progress, if set,
+// gets the texts done out of len(labels) × len(templates).
+func embedLabels(ctx context.Context, p textPass, labels, templates []string, progress func(done, total int)) (*Labels, error) {
+	n, total := len(labels), len(labels)*len(templates)
 	var single clip.Matrix
-	for _, tmpl := range templates {
-		texts := make([]string, len(labels))
+	var sum []float64
+	for t, tmpl := range templates {
+		texts := make([]string, n)
 		for i, l := range labels {
 			s, err := Format(tmpl, l)
 			if err != nil {
@@ -73,34 +72,38 @@ func embedLabels(m *clip.Model, tok *tokenize.Tokenizer, labels, templates []str
 			}
 			texts[i] = s
 		}
-		batch, err := tok.EncodeBatch(texts, tokenize.Options{MaxLength: maxLen})
-		if err != nil {
-			var tl *tokenize.TooLongError
-			if errors.As(err, &tl) {
-				return nil, &LabelError{Label: labels[tl.Index], Index: tl.Index, Err: err,
-					Reason: fmt.Sprintf("%q is %d tokens; the model takes at most %d", tl.Text, tl.Tokens, tl.Max)}
+		if progress != nil {
+			p.progress = func(done int) { progress(t*n+done, total) }
+		}
+		err := p.run(ctx, texts, func(lo int, emb clip.Matrix) error {
+			if len(templates) == 1 {
+				if single.Data == nil {
+					single = clip.Matrix{Rows: n, Cols: emb.Cols, Data: make([]float32, n*emb.Cols)}
+				}
+				copy(single.Data[lo*emb.Cols:], emb.Data)
+				return nil
 			}
-			return nil, err
+			if sum == nil {
+				sum = make([]float64, n*emb.Cols)
+			}
+			for i, v := range emb.Data {
+				sum[lo*emb.Cols+i] += float64(v)
+			}
+			return nil
+		})
+		var tl *tokenize.TooLongError
+		if errors.As(err, &tl) {
+			return nil, &LabelError{Label: labels[tl.Index], Index: tl.Index, Err: err,
+				Reason: fmt.Sprintf("%q is %d tokens; the model takes at most %d", tl.Text, tl.Tokens, tl.Max)}
 		}
-		emb, err := m.TextEmbeds(tokens(batch))
 		if err != nil {
 			return nil, err
-		}
-		if len(templates) == 1 {
-			single = emb
-			break
-		}
-		if sum == nil {
-			sum = make([]float64, len(emb.Data))
-		}
-		for i, v := range emb.Data {
-			sum[i] += float64(v)
 		}
 	}
 	if len(templates) == 1 {
 		return &Labels{Labels: labels, Templates: templates, Embeds: single}, nil
 	}
-	return &Labels{Labels: labels, Templates: templates, Embeds: ensemble(sum, len(labels))}, nil
+	return &Labels{Labels: labels, Templates: templates, Embeds: ensemble(sum, n)}, nil
 }
 
 // ensemble normalizes each row of the summed normalized embeddings: the mean's

@@ -63,6 +63,13 @@ dropped, its whole batches are kept and the rest is classified, which gives the 
 FILE as an uninterrupted run. If FILE exists, the run says so and does nothing, unless
 --force. Use one --output per shard.
 
+Many labels: the label texts go through the text tower --label-batch at a time, so
+the text pass takes the same memory for 50,000 labels as for 1,000 (only the
+embeddings grow: 3 KB a label on ViT-L/14), with the embeddings of the pipeline's one
+batch. Above %s labels only the best %d per image are written unless --top-k says
+otherwise (--top-k 0: all). --label-cache keeps the embeddings for later runs (files
+named by a hash of model, templates and labels; concurrent runs compute a set once).
+
 Labels file: one label per line, spaces around it trimmed; blank lines and lines
 starting with # are skipped. --labels splits on commas (use a file for labels with
 commas). Duplicate, empty or over-long labels (77 tokens with the template) and
@@ -78,6 +85,7 @@ type classifyFlags struct {
 	labels     labelSource
 	format     string
 	batchSize  int
+	labelBatch int
 	labelCache string
 	output     string
 	force      bool
@@ -93,9 +101,10 @@ func (f *classifyFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.labels.template, "template", "", `hypothesis template with one {} for the label (default "`+zeroshot.DefaultTemplate+`")`)
 	fs.StringVar(&f.labels.templates, "templates", "", "prompt ensemble: imagenet80 or simple7 (the CLIP paper's), or a file of templates, one per line; each label's embedding is the normalized mean over the templates")
 	fs.BoolVar(&f.labels.allowDuplicates, "allow-duplicates", false, "accept the same label twice, as the pipeline does (each gets its own score)")
-	fs.IntVar(&f.labels.topK, "top-k", 0, "keep the K best labels per image (0: all, as the pipeline)")
+	fs.IntVar(&f.labels.topK, "top-k", 0, fmt.Sprintf("keep the K best labels per image; 0: all, as the pipeline. Default: all up to 1,000 labels, %d above (a score per label and image is unreadable, and 4 MB of JSON per image at 100,000 labels)", topKAuto))
 	fs.StringVar(&f.format, "format", "", "table, json or jsonl (default: table for one IMAGE on stdout, else jsonl)")
 	fs.IntVar(&f.batchSize, "batch-size", 8, "images per model forward; 1 gives the pipeline's scores bit for bit, larger batches may differ in the last float bits")
+	fs.IntVar(&f.labelBatch, "label-batch", 0, "label texts per text-tower forward; 0: automatic (about 4,096 tokens on CPU, 32,768 on CUDA, in multiples of 64 labels), so memory stays flat however many labels; multiples of 64 give the one-batch embeddings bit for bit (README: where measured)")
 	fs.StringVar(&f.labelCache, "label-cache", "", "directory keeping label embeddings on disk, one file per (model, templates, labels), reused by later runs")
 	fs.StringVar(&f.output, "output", "", "write to FILE (via FILE.partial, resumable) instead of stdout")
 	fs.BoolVar(&f.force, "force", false, "with --output: redo the run even if FILE (or FILE.partial) exists")
@@ -119,6 +128,9 @@ func (f *classifyFlags) check() (zeroshot.Request, shard, error) {
 	if f.batchSize < 1 {
 		return zeroshot.Request{}, shard{}, fmt.Errorf("--batch-size %d: want 1 or more", f.batchSize)
 	}
+	if f.labelBatch < 0 {
+		return zeroshot.Request{}, shard{}, fmt.Errorf("--label-batch %d: want 0 (automatic) or more", f.labelBatch)
+	}
 	if f.force && f.output == "" {
 		return zeroshot.Request{}, shard{}, fmt.Errorf("--force goes with --output")
 	}
@@ -137,13 +149,14 @@ func (f *classifyFlags) check() (zeroshot.Request, shard, error) {
 }
 
 func runClassify(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("classify", classifySynopsis, stderr)
+	fs := newFlags("classify", fmt.Sprintf(classifySynopsis, "1,000", topKAuto), stderr)
 	var f classifyFlags
 	f.register(fs)
 	inputs, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
+	f.labels.topKSet = isSet(fs, "top-k")
 	req, sh, err := f.check()
 	if err != nil {
 		return exitUsage{err}

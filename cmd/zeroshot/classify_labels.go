@@ -52,12 +52,21 @@ func readLines(path string) ([]string, error) {
 	return out, nil
 }
 
+// Above topKAutoLabels labels, --top-k defaults to topKAuto: a result per label and
+// image is unreadable (and 4 MB of JSON per image at 100,000 labels). Up to it, the
+// output is the pipeline's, all labels.
+const (
+	topKAutoLabels = 1000
+	topKAuto       = 5
+)
+
 // labelSource are the flags that say what to classify against.
 type labelSource struct {
 	labels, labelsFile  string
 	template, templates string
 	allowDuplicates     bool
 	topK                int
+	topKSet             bool // --top-k was given (0 then means all labels)
 }
 
 // request builds the zeroshot.Request, checking what can be checked before the model is
@@ -85,6 +94,9 @@ func (s labelSource) request() (zeroshot.Request, error) {
 	}
 	if s.topK < 0 {
 		return req, fmt.Errorf("--top-k %d: want 0 (all labels) or more", s.topK)
+	}
+	if !s.topKSet && len(req.Labels) > topKAutoLabels {
+		req.TopK = topKAuto
 	}
 	switch {
 	case s.template != "" && s.templates != "":

@@ -26,9 +26,16 @@ func (m *modelFlags) clipOptions() (clip.Options, error) {
 	return clip.Options{Device: dev, DType: dt, Threads: m.threads}, nil
 }
 
+// classifierOptions are the settings of a command's Classifier beyond the model flags.
+type classifierOptions struct {
+	labelCache   string // --label-cache directory, or ""
+	textBatch    int    // --label-batch (0: automatic)
+	textProgress func(done, total int)
+}
+
 // openClassifier resolves --model (downloading it with progress on stderr if needed)
-// and loads it; labelCache is the --label-cache directory, or "".
-func (m *modelFlags) openClassifier(ctx context.Context, stderr io.Writer, labelCache string) (*zeroshot.Classifier, error) {
+// and loads it.
+func (m *modelFlags) openClassifier(ctx context.Context, stderr io.Writer, co classifierOptions) (*zeroshot.Classifier, error) {
 	opts, err := m.clipOptions()
 	if err != nil {
 		return nil, err
@@ -37,7 +44,8 @@ func (m *modelFlags) openClassifier(ctx context.Context, stderr io.Writer, label
 	if err != nil {
 		return nil, err
 	}
-	c, err := zeroshot.Open(dir, zeroshot.Options{Model: opts, LabelCacheDir: labelCache})
+	c, err := zeroshot.Open(dir, zeroshot.Options{Model: opts, LabelCacheDir: co.labelCache,
+		TextBatch: co.textBatch, TextProgress: co.textProgress})
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", m.model, err)
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/zeroshot-clip/zeroshot/zeroshot"
 )
@@ -31,8 +30,7 @@ type record struct {
 
 func recordOf(r zeroshot.FileResult) record {
 	if r.Err != nil {
-		// The error names the file; the record has it already.
-		return record{Image: r.Path, Error: strings.TrimPrefix(r.Err.Error(), r.Path+": ")}
+		return record{Image: r.Path, Error: fileError(r.Path, r.Err)}
 	}
 	return record{Image: r.Path, Results: r.Results}
 }

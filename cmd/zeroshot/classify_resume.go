@@ -12,10 +12,11 @@ import (
 	"github.com/zeroshot-clip/zeroshot/zeroshot"
 )
 
-// outputFile is --output FILE. Records (JSONL, whatever --format) are appended to
-// FILE.partial, one write per batch; finish turns the partial into FILE (a rename for
-// jsonl, a rendering otherwise) only when every image is done. A FILE.partial left by an
-// interrupted run is resumed (see resume).
+// outputFile is --output FILE of a run over image files (classify, embed). Records
+// (JSONL, whatever --format) are appended to FILE.partial, one write per batch; finish
+// turns the partial into FILE (a rename, or a rendering in another format) only when
+// every image is done. A FILE.partial left by an interrupted run is resumed (see
+// resume).
 type outputFile struct {
 	path, partial string
 	f             *os.File     // FILE.partial, once opened
@@ -23,18 +24,27 @@ type outputFile struct {
 	recs          []partialRec // its records, in file order
 }
 
-// partialRec is one record of FILE.partial: its image, where its line ends, and whether
-// it is an error record.
+// partialRec is one record of FILE.partial: its image, where its line ends, whether it
+// is an error record, and for embed's index the row's .npy part and row (part "": none).
 type partialRec struct {
 	image  string
 	end    int64
 	failed bool
+	part   string
+	row    int
 }
 
-// openOutput prepares FILE for images and req. complete reports that FILE already
-// exists (and force is off): there is nothing to do. With force, FILE.partial is
-// ignored and overwritten, and FILE replaced when the run completes.
-func openOutput(path string, force bool, images []string, req zeroshot.Request) (o *outputFile, complete bool, err error) {
+// recordParser reads one line of FILE.partial into a partialRec (end aside). It returns
+// errNotRecord for a line that is no record at all (the torn last line of an interrupted
+// write), another error for a record that cannot belong to this run.
+type recordParser func(line []byte) (partialRec, error)
+
+var errNotRecord = errors.New("not a record")
+
+// openOutput prepares FILE for a run whose records parse reads. complete reports that
+// FILE already exists (and force is off): there is nothing to do. With force,
+// FILE.partial is ignored and overwritten, and FILE replaced when the run completes.
+func openOutput(path string, force bool, parse recordParser) (o *outputFile, complete bool, err error) {
 	o = &outputFile{path: path, partial: path + ".partial"}
 	if force {
 		return o, false, nil // FILE.partial is truncated at the first write, FILE replaced at the end
@@ -42,7 +52,7 @@ func openOutput(path string, force bool, images []string, req zeroshot.Request) 
 	if _, err := os.Stat(path); err == nil {
 		return nil, true, nil
 	}
-	if err := o.readPartial(images, req); err != nil {
+	if err := o.readPartial(parse); err != nil {
 		return nil, false, err
 	}
 	return o, false, nil
@@ -88,7 +98,7 @@ func (o *outputFile) resume(images []string, batch int) (todo []string, failed i
 // readPartial loads the records of FILE.partial, dropping a torn or damaged last line.
 // Records that do not belong to this run (another image list, other labels or --top-k)
 // are an error: resuming would mix two runs.
-func (o *outputFile) readPartial(images []string, req zeroshot.Request) error {
+func (o *outputFile) readPartial(parse recordParser) error {
 	f, err := os.Open(o.partial)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -97,7 +107,6 @@ func (o *outputFile) readPartial(images []string, req zeroshot.Request) error {
 		return err
 	}
 	defer f.Close()
-	check := newRecordCheck(images, req)
 	const redo = "remove it or pass --force to start over, or rerun with the arguments that wrote it"
 	r := bufio.NewReader(f)
 	var end int64
@@ -109,18 +118,40 @@ func (o *outputFile) readPartial(images []string, req zeroshot.Request) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", o.partial, err)
 		}
-		var rec record
-		if err := json.Unmarshal(line, &rec); err != nil || rec.Image == "" {
+		rec, err := parse(line)
+		if errors.Is(err, errNotRecord) {
 			if _, err := r.Peek(1); err == io.EOF {
 				return nil // a damaged last line: the write it came from was cut
 			}
 			return fmt.Errorf("%s line %d is not a record; %s", o.partial, n, redo)
 		}
-		if err := check.record(rec); err != nil {
+		if err != nil {
 			return fmt.Errorf("%s line %d: %w; %s", o.partial, n, err, redo)
 		}
 		end += int64(len(line))
-		o.recs = append(o.recs, partialRec{image: rec.Image, end: end, failed: rec.Error != ""})
+		rec.end = end
+		o.recs = append(o.recs, rec)
+	}
+}
+
+// classifyRecords reads classify's records, checking that they can belong to a run over
+// images with req.
+func classifyRecords(images []string, req zeroshot.Request) recordParser {
+	check := newRecordCheck(images, req)
+	return func(line []byte) (partialRec, error) {
+		var rec record
+		if err := json.Unmarshal(line, &rec); err != nil || rec.Image == "" {
+			return partialRec{}, errNotRecord
+		}
+		if err := check.record(rec.Image); err != nil {
+			return partialRec{}, err
+		}
+		if rec.Error == "" {
+			if err := check.results(rec); err != nil {
+				return partialRec{}, err
+			}
+		}
+		return partialRec{image: rec.Image, failed: rec.Error != ""}, nil
 	}
 }
 
@@ -144,17 +175,20 @@ func newRecordCheck(images []string, req zeroshot.Request) *recordCheck {
 	return c
 }
 
-func (c *recordCheck) record(rec record) error {
+// record checks that image is one of the run's, seen once.
+func (c *recordCheck) record(image string) error {
 	switch {
-	case !c.images[rec.Image]:
-		return fmt.Errorf("image %s is not among this run's images", rec.Image)
-	case c.seen[rec.Image]:
-		return fmt.Errorf("image %s is there twice", rec.Image)
+	case !c.images[image]:
+		return fmt.Errorf("image %s is not among this run's images", image)
+	case c.seen[image]:
+		return fmt.Errorf("image %s is there twice", image)
 	}
-	c.seen[rec.Image] = true
-	if rec.Error != "" {
-		return nil
-	}
+	c.seen[image] = true
+	return nil
+}
+
+// results checks a classify record's labels and their number.
+func (c *recordCheck) results(rec record) error {
 	ok := len(rec.Results) == c.want
 	for _, res := range rec.Results {
 		ok = ok && c.labels[res.Label]
@@ -188,12 +222,12 @@ func (o *outputFile) open() error {
 	return nil
 }
 
-// write appends one batch of records to FILE.partial in one write.
-func (o *outputFile) write(recs []record) error {
+// write appends one batch's JSONL lines to FILE.partial in one write.
+func (o *outputFile) write(lines []byte) error {
 	if err := o.open(); err != nil {
 		return err
 	}
-	if err := (jsonlSink{}).write(o.f, recs); err != nil {
+	if _, err := o.f.Write(lines); err != nil {
 		return fmt.Errorf("write %s: %w", o.partial, err)
 	}
 	return nil
@@ -207,8 +241,9 @@ func (o *outputFile) close() error {
 	return o.f.Close()
 }
 
-// finish completes FILE from FILE.partial in format.
-func (o *outputFile) finish(format string, single bool) error {
+// finish completes FILE from FILE.partial: renamed when render is nil, else rendered
+// into FILE (atomically) by render, which reads the partial's path.
+func (o *outputFile) finish(render func(partial string, w io.Writer) error) error {
 	if err := o.open(); err != nil { // nothing written yet (e.g. an empty shard): an empty file
 		return err
 	}
@@ -221,10 +256,10 @@ func (o *outputFile) finish(format string, single bool) error {
 	if err != nil {
 		return fmt.Errorf("write %s: %w", o.partial, err)
 	}
-	if format == formatJSONL {
+	if render == nil {
 		return os.Rename(o.partial, o.path)
 	}
-	err = writeAtomic(o.path, func(w *os.File) error { return renderPartial(o.partial, w, newSink(format, single)) })
+	err = writeAtomic(o.path, func(w *os.File) error { return render(o.partial, w) })
 	if err != nil {
 		return err
 	}

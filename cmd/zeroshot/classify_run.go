@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
+	"bytes"
 	"io"
 
 	"github.com/zeroshot-clip/zeroshot/zeroshot"
@@ -20,65 +18,37 @@ type classifyRun struct {
 }
 
 func (r *classifyRun) run() error {
-	var out *outputFile
-	todo, failedBefore := r.images, 0
-	if r.flags.output != "" {
-		o, complete, err := openOutput(r.flags.output, r.flags.force, r.images, r.req)
-		if err != nil {
-			return err
-		}
-		if complete {
-			fmt.Fprintf(r.stderr, "zeroshot classify: %s exists and is complete; nothing to do (--force redoes it)\n", r.flags.output)
-			return nil
-		}
-		out = o
-		defer out.close() // leaves FILE.partial for a resume; a no-op after finish
-		todo, failedBefore = out.resume(r.images, r.flags.batchSize)
-		if len(todo) < len(r.images) {
-			fmt.Fprintf(r.stderr, "zeroshot classify: resuming %s.partial: %d of %d images already done\n",
-				r.flags.output, len(r.images)-len(todo), len(r.images))
-		}
+	fr := &fileRun{cmd: "classify", output: r.flags.output, force: r.flags.force, batch: r.flags.batchSize,
+		progress: r.flags.progress, images: r.images, stderr: r.stderr}
+	todo, complete, err := fr.start(classifyRecords(r.images, r.req))
+	if err != nil || complete {
+		return err
 	}
-	prog := newProgress(r.stderr, r.flags.progress, len(r.images), len(r.images)-len(todo), failedBefore)
 	stdoutSink := newSink(r.format, r.single)
-	failed, err := r.classify(todo, out, stdoutSink, prog)
-	prog.finish()
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			if out != nil {
-				return fmt.Errorf("interrupted; %s.partial keeps the images done so far: rerun the same command to resume", r.flags.output)
-			}
-			return errors.New("interrupted")
+	failed, err := r.classify(todo, fr, stdoutSink)
+	return fr.end(err, failed, func() error {
+		if fr.out == nil {
+			return stdoutSink.end(r.stdout)
 		}
-		var le *zeroshot.LabelError
-		var te *zeroshot.TemplateError
-		if errors.As(err, &le) || errors.As(err, &te) {
-			return exitUsage{err}
+		if r.format == formatJSONL {
+			return fr.out.finish(nil)
 		}
-		return err
-	}
-	if out != nil {
-		if err := out.finish(r.format, r.single); err != nil {
-			return err
-		}
-	} else if err := stdoutSink.end(r.stdout); err != nil {
-		return err
-	}
-	if failed += failedBefore; failed > 0 {
-		return filesFailedError{failed: failed, total: len(r.images)}
-	}
-	return nil
+		return fr.out.finish(func(partial string, w io.Writer) error {
+			return renderPartial(partial, w, newSink(r.format, r.single))
+		})
+	})
 }
 
 // classify runs the images through the model and writes their records, returning how
 // many could not be read.
-func (r *classifyRun) classify(todo []string, out *outputFile, s sink, prog *progress) (int, error) {
+func (r *classifyRun) classify(todo []string, fr *fileRun, s sink) (int, error) {
 	if len(todo) == 0 {
 		return 0, nil
 	}
 	ctx, stop := interruptContext()
 	defer stop()
-	c, err := r.flags.model.openClassifier(ctx, r.stderr, r.flags.labelCache)
+	c, err := r.flags.model.openClassifier(ctx, r.stderr, classifierOptions{labelCache: r.flags.labelCache,
+		textBatch: r.flags.labelBatch, textProgress: labelProgress(r.stderr, r.flags.progress)})
 	if err != nil {
 		return 0, err
 	}
@@ -87,25 +57,27 @@ func (r *classifyRun) classify(todo []string, out *outputFile, s sink, prog *pro
 	opts := zeroshot.EachOptions{BatchSize: r.flags.batchSize}
 	err = c.ClassifyEach(ctx, todo, r.req, opts, func(batch []zeroshot.FileResult) error {
 		recs := make([]record, len(batch))
-		bad := 0
-		for i, fr := range batch {
-			recs[i] = recordOf(fr)
-			if fr.Err != nil {
-				bad++
-				prog.logf("zeroshot classify: skipped %v", fr.Err) // the error names the file
+		var errs []error
+		for i, res := range batch {
+			recs[i] = recordOf(res)
+			if res.Err != nil {
+				errs = append(errs, res.Err)
 			}
 		}
+		var b bytes.Buffer
+		if err := (jsonlSink{}).write(&b, recs); err != nil {
+			return err
+		}
 		var err error
-		if out != nil {
-			err = out.write(recs)
+		if fr.out != nil {
+			err = fr.out.write(b.Bytes())
 		} else {
 			err = s.write(r.stdout, recs)
 		}
 		if err != nil {
 			return err
 		}
-		failed += bad
-		prog.add(len(batch), bad)
+		failed += fr.done(len(batch), errs)
 		return nil
 	})
 	return failed, err

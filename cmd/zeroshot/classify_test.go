@@ -172,7 +172,7 @@ func TestClassifyLabelOptions(t *testing.T) {
 	// The disk label cache: one file per label set, the same scores from it.
 	cache := filepath.Join(dir, "cache")
 	first := zsOK(t, append(base, "--labels", "cat,dog,fox", "--label-cache", cache)...)
-	files, _ := filepath.Glob(filepath.Join(cache, "*.json"))
+	files, _ := filepath.Glob(filepath.Join(cache, "*.labels"))
 	assert.Len(t, files, 1)
 	assert.Equal(t, first, zsOK(t, append(base, "--labels", "cat,dog,fox", "--label-cache", cache)...))
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -13,23 +15,46 @@ import (
 )
 
 func init() {
-	register("embed", "write image or text embeddings as .npy (float32 [N,D]) or JSONL", runEmbed)
+	register("embed", "image embeddings of files and collections (JSONL, or .npy parts with an index), or text embeddings", runEmbed)
 }
 
-const embedSynopsis = `embed [flags] --images IMAGE|DIR|GLOB... --out FILE
-       zeroshot embed [flags] (--texts "a,b" | --texts-file FILE) --out FILE
+const embedSynopsis = `embed [flags] --images IMAGE|DIR|GLOB... --output FILE
+       zeroshot embed [flags] (--texts "a,b" | --texts-file FILE) --output FILE
 
 Computes CLIP embeddings: by default get_image_features / get_text_features (the
 projections, unnormalized), with --normalized the unit vectors image_embeds /
-text_embeds that the logits use. Images are read as the pipeline reads them (EXIF
-orientation applied), found as classify finds them; one that cannot be read stops the
-run (rows must match the inputs). Texts are tokenized as the processor does
-(padding=True within each batch; over 77 tokens is an error) with no template.
+text_embeds that the logits use. Flags may come before or after the images.
 
-FILE ending in .npy gets a float32 [N,D] array, row i for input i, and the inputs are
-listed on stdout, one per line, in row order. Otherwise FILE gets JSONL:
-{"image":PATH,"embedding":[…]} or {"text":TEXT,"embedding":[…]} per line.
-FILE is written atomically (a temporary file renamed into place).`
+Images are found and read as classify finds and reads them (files; directories walked
+recursively; quoted globs; EXIF orientation applied), decoded ahead of the model and
+embedded --batch-size at a time. An image that cannot be read is reported on stderr
+and gets an error record, and the run goes on (exit status 3 at the end).
+With --output FILE:
+  FILE.jsonl  one line per image, in list order: {"image":PATH,"embedding":[…]}
+              or {"image":PATH,"error":"…"}
+  FILE.npy    float32 .npy parts of at most --part-rows rows, FILE-00000.npy,
+              FILE-00001.npy, … (each numpy.save's file of its [rows, D] array), and
+              the index FILE.index.jsonl, one line per image in list order:
+              {"image":PATH,"part":"FILE-00000.npy","row":R} or {"image":PATH,"error":"…"}
+Nothing is half-written: records go to FILE.partial (the index's, for .npy, and the
+open part is PART.partial), appended per batch, renamed into place when complete. If
+the .partial files of an interrupted run are there (even one killed at any point),
+rerunning the same command resumes it, keeping its whole batches, and writes the
+bytes an uninterrupted run writes. If FILE (the index, for .npy) exists, the run
+says so and does nothing, unless --force.
+
+--shard K/N (or auto, as classify's) embeds whole batches: the list is cut into
+batches of --batch-size images in order and batch b goes to shard b mod N, so each
+image is embedded with the same batch, and the same bits, as in an unsharded run.
+Use one --output per shard; the index records name the images.
+
+Texts are tokenized as the processor does (padding=True within each batch; over 77
+tokens is an error) with no template. FILE ending in .npy gets one float32 [N,D] array
+and the texts are listed on stdout in row order; otherwise JSONL
+{"text":TEXT,"embedding":[…]}. Written atomically.
+
+Exit status: 0 done (or FILE already complete); 1 an error (model, I/O, interrupted);
+2 bad usage or input; 3 some images could not be read (the others' rows are complete).`
 
 type embedFlags struct {
 	model      modelFlags
@@ -40,54 +65,57 @@ type embedFlags struct {
 	out        string
 	format     string
 	batchSize  int
+	partRows   int
+	force      bool
+	progress   string
+	shard      string
+	shards     int
 }
 
-func runEmbed(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("embed", embedSynopsis, stderr)
-	var f embedFlags
+func (f *embedFlags) register(fs *flag.FlagSet) {
 	f.model.register(fs)
 	fs.BoolVar(&f.images, "images", false, "embed the images given as arguments (files, directories, globs)")
 	fs.StringVar(&f.texts, "texts", "", "embed these comma-separated texts")
 	fs.StringVar(&f.textsFile, "texts-file", "", "embed the texts of this file, one per line (blank lines and # comments skipped)")
 	fs.BoolVar(&f.normalized, "normalized", false, "L2-normalized embeddings (image_embeds/text_embeds) instead of get_*_features")
-	fs.StringVar(&f.out, "out", "", "output file (required): .npy, else JSONL")
-	fs.StringVar(&f.format, "format", "", "npy or jsonl (default: npy if --out ends in .npy, else jsonl)")
+	fs.StringVar(&f.out, "output", "", "output file (required): FILE.npy (images: parts and an index), else JSONL")
+	fs.StringVar(&f.out, "out", "", "the same as --output")
+	fs.StringVar(&f.format, "format", "", "npy or jsonl (default: npy if the output ends in .npy, else jsonl)")
 	fs.IntVar(&f.batchSize, "batch-size", 8, "inputs per model forward")
+	fs.IntVar(&f.partRows, "part-rows", 65536, "images: rows per .npy part")
+	fs.BoolVar(&f.force, "force", false, "images: redo the run even if the output (or its .partial) exists")
+	fs.StringVar(&f.progress, "progress", progressAuto, "images: auto (a bar if stderr is a terminal, else a line every 10 s; none for one image), bar, plain or off")
+	fs.StringVar(&f.shard, "shard", "", "images: embed only this shard's batches, K/N or auto (see above; auto as classify's --shard)")
+	fs.IntVar(&f.shards, "shards", 0, "with --shard auto: the number of shards N (default ZEROSHOT_SHARDS, or Slurm's array size)")
+}
+
+func runEmbed(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("embed", embedSynopsis, stderr)
+	var f embedFlags
+	f.register(fs)
 	args, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
-	names, err := f.check(args)
+	names, sh, err := f.check(args)
 	if err != nil {
 		return exitUsage{err}
 	}
-	ctx, stop := interruptContext()
-	defer stop()
-	c, err := f.model.openClassifier(ctx, stderr, "")
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	emb, err := f.embed(ctx, c, names)
-	if err != nil {
-		return err
-	}
-	if err := writeEmbeddings(f.out, f.format, f.images, names, emb); err != nil {
-		return err
-	}
-	if f.format == "npy" {
-		for _, n := range names {
-			fmt.Fprintln(stdout, n)
+	if f.images {
+		images := sh.applyBatches(names, f.batchSize)
+		if sh.n > 0 {
+			fmt.Fprintf(stderr, "zeroshot embed: shard %s: %d of %d images\n", sh, len(images), len(names))
 		}
+		r := &embedRun{flags: &f, images: images, stderr: stderr}
+		return r.run()
 	}
-	fmt.Fprintf(stderr, "zeroshot embed: %s: %d × %d float32\n", f.out, emb.Rows, emb.Cols)
-	return nil
+	return f.embedTextsRun(names, stdout, stderr)
 }
 
 // check validates the flags and returns the inputs: image paths or texts.
-func (f *embedFlags) check(args []string) ([]string, error) {
+func (f *embedFlags) check(args []string) ([]string, shard, error) {
 	if f.out == "" {
-		return nil, errors.New("--out FILE is required")
+		return nil, shard{}, errors.New("--output FILE is required")
 	}
 	switch f.format {
 	case "":
@@ -97,16 +125,24 @@ func (f *embedFlags) check(args []string) ([]string, error) {
 		}
 	case "npy", "jsonl":
 	default:
-		return nil, fmt.Errorf("--format %q: want npy or jsonl", f.format)
+		return nil, shard{}, fmt.Errorf("--format %q: want npy or jsonl", f.format)
 	}
 	if f.batchSize < 1 {
-		return nil, fmt.Errorf("--batch-size %d: want 1 or more", f.batchSize)
+		return nil, shard{}, fmt.Errorf("--batch-size %d: want 1 or more", f.batchSize)
+	}
+	if f.partRows < 1 {
+		return nil, shard{}, fmt.Errorf("--part-rows %d: want 1 or more", f.partRows)
+	}
+	switch f.progress {
+	case progressAuto, progressBar, progressPlain, progressOff:
+	default:
+		return nil, shard{}, fmt.Errorf("--progress %q: want auto, bar, plain or off", f.progress)
 	}
 	if _, err := f.model.clipOptions(); err != nil {
-		return nil, err
+		return nil, shard{}, err
 	}
 	if !f.images && len(args) > 0 {
-		return nil, fmt.Errorf("unexpected arguments %q: image arguments need --images (texts go in --texts or --texts-file)", args)
+		return nil, shard{}, fmt.Errorf("unexpected arguments %q: image arguments need --images (texts go in --texts or --texts-file)", args)
 	}
 	sources := 0
 	for _, set := range []bool{f.images, f.texts != "", f.textsFile != ""} {
@@ -115,48 +151,70 @@ func (f *embedFlags) check(args []string) ([]string, error) {
 		}
 	}
 	if sources != 1 {
-		return nil, errors.New("give exactly one of --images (with IMAGE arguments), --texts or --texts-file")
+		return nil, shard{}, errors.New("give exactly one of --images (with IMAGE arguments), --texts or --texts-file")
+	}
+	sh, err := parseShard(f.shard, f.shards, os.Getenv)
+	if err != nil {
+		return nil, shard{}, err
+	}
+	if !f.images && (sh.n > 0 || f.force) {
+		return nil, shard{}, errors.New("--shard and --force go with --images")
 	}
 	switch {
 	case f.images:
 		if len(args) == 0 {
-			return nil, errors.New("--images: no IMAGE, DIR or GLOB arguments")
+			return nil, shard{}, errors.New("--images: no IMAGE, DIR or GLOB arguments")
 		}
-		return zeroshot.FindImages(args...)
+		images, err := zeroshot.FindImages(args...)
+		return images, sh, err
 	case f.texts != "":
 		texts, err := parseLabelList(f.texts)
 		if err != nil {
-			return nil, fmt.Errorf("--texts: %w", err)
+			return nil, shard{}, fmt.Errorf("--texts: %w", err)
 		}
-		return texts, nil
+		return texts, sh, nil
 	default:
 		texts, err := readLines(f.textsFile)
 		if err != nil {
-			return nil, fmt.Errorf("--texts-file: %w", err)
+			return nil, shard{}, fmt.Errorf("--texts-file: %w", err)
 		}
-		return texts, nil
+		return texts, sh, nil
 	}
 }
 
-// embed runs the inputs through the model in batches.
-func (f *embedFlags) embed(ctx context.Context, c *zeroshot.Classifier, names []string) (clip.Matrix, error) {
-	size := f.batchSize
-	if f.images && !c.Processor.Config().DoCenterCrop {
-		size = 1 // images of different sizes cannot share a batch
+// embedTextsRun embeds texts in batches and writes them at once, atomically.
+func (f *embedFlags) embedTextsRun(texts []string, stdout, stderr io.Writer) error {
+	ctx, stop := interruptContext()
+	defer stop()
+	c, err := f.model.openClassifier(ctx, stderr, classifierOptions{})
+	if err != nil {
+		return err
 	}
+	defer c.Close()
+	emb, err := f.embedTexts(ctx, c, texts)
+	if err != nil {
+		return err
+	}
+	if err := writeEmbeddings(f.out, f.format, texts, emb); err != nil {
+		return err
+	}
+	if f.format == "npy" {
+		for _, n := range texts {
+			fmt.Fprintln(stdout, n)
+		}
+	}
+	fmt.Fprintf(stderr, "zeroshot embed: %s: %d × %d float32\n", f.out, emb.Rows, emb.Cols)
+	return nil
+}
+
+// embedTexts runs the texts through the model --batch-size at a time.
+func (f *embedFlags) embedTexts(ctx context.Context, c *zeroshot.Classifier, texts []string) (clip.Matrix, error) {
 	var out clip.Matrix
-	for start := 0; start < len(names); start += size {
+	for start := 0; start < len(texts); start += f.batchSize {
 		if err := ctx.Err(); err != nil {
 			return out, errors.New("interrupted")
 		}
-		chunk := names[start:min(start+size, len(names))]
-		var m clip.Matrix
-		var err error
-		if f.images {
-			m, err = f.embedImages(c, chunk)
-		} else {
-			m, err = f.embedTexts(c, chunk, start)
-		}
+		m, err := f.embedTextBatch(c, texts[start:min(start+f.batchSize, len(texts))], start)
 		if err != nil {
 			return out, err
 		}

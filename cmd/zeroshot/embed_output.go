@@ -2,21 +2,74 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
+	"errors"
 	"os"
+	"strings"
 
 	"github.com/zeroshot-clip/zeroshot/clip"
 	"github.com/zeroshot-clip/zeroshot/preprocess"
+	"github.com/zeroshot-clip/zeroshot/zeroshot"
 )
 
-// embedRecord is one line of embed's JSONL output.
+// embedRecord is one line of embed's JSONL output: an image's or a text's embedding, or
+// why an image could not be read.
 type embedRecord struct {
 	Image     string    `json:"image,omitempty"`
 	Text      *string   `json:"text,omitempty"` // a pointer: "" is a text too
-	Embedding []float32 `json:"embedding"`
+	Embedding []float32 `json:"embedding,omitempty"`
+	Error     string    `json:"error,omitempty"`
 }
 
-// writeEmbeddings writes emb (row i for names[i]) to path atomically, as .npy or JSONL.
-func writeEmbeddings(path, format string, images bool, names []string, emb clip.Matrix) error {
+// indexRecord is one line of the index of embed's .npy parts: where an image's row is,
+// or why it could not be read.
+type indexRecord struct {
+	Image string `json:"image"`
+	Part  string `json:"part,omitempty"`
+	Row   *int   `json:"row,omitempty"` // a pointer: row 0 is a row
+	Error string `json:"error,omitempty"`
+}
+
+// fileError is the error of a file's record: the error names the file; the record has it.
+func fileError(path string, err error) string {
+	return strings.TrimPrefix(err.Error(), path+": ")
+}
+
+// embedRecords reads the records of embed's FILE.partial (the index's, with npy),
+// checking that they can belong to a run over images.
+func embedRecords(images []string, npy bool) recordParser {
+	check := newRecordCheck(images, zeroshot.Request{})
+	return func(line []byte) (partialRec, error) {
+		var rec struct {
+			Image     string          `json:"image"`
+			Part      string          `json:"part"`
+			Row       *int            `json:"row"`
+			Embedding json.RawMessage `json:"embedding"`
+			Error     string          `json:"error"`
+		}
+		if err := json.Unmarshal(line, &rec); err != nil || rec.Image == "" {
+			return partialRec{}, errNotRecord
+		}
+		if err := check.record(rec.Image); err != nil {
+			return partialRec{}, err
+		}
+		out := partialRec{image: rec.Image, failed: rec.Error != ""}
+		switch {
+		case out.failed:
+		case npy && (rec.Part == "" || rec.Row == nil):
+			return partialRec{}, errors.New("not an index record (a JSONL output's?)")
+		case !npy && len(rec.Embedding) == 0:
+			return partialRec{}, errors.New("no embedding (an index's record?)")
+		case npy:
+			out.part, out.row = rec.Part, *rec.Row
+		}
+		return out, nil
+	}
+}
+
+// writeEmbeddings writes the texts' embeddings (row i for texts[i]) to path atomically,
+// as .npy or JSONL.
+func writeEmbeddings(path, format string, texts []string, emb clip.Matrix) error {
 	return writeAtomic(path, func(f *os.File) error {
 		w := bufio.NewWriter(f)
 		if format == "npy" {
@@ -25,14 +78,8 @@ func writeEmbeddings(path, format string, images bool, names []string, emb clip.
 			}
 			return w.Flush()
 		}
-		for i, name := range names {
-			rec := embedRecord{Embedding: emb.Row(i)}
-			if images {
-				rec.Image = name
-			} else {
-				rec.Text = &names[i]
-			}
-			line, err := marshalJSON(rec)
+		for i := range texts {
+			line, err := marshalJSON(embedRecord{Text: &texts[i], Embedding: emb.Row(i)})
 			if err != nil {
 				return err
 			}

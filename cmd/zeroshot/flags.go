@@ -31,3 +31,10 @@ func parse(fs *flag.FlagSet, args []string) error {
 	}
 	return nil
 }
+
+// isSet reports whether the flag name was given on the command line.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}

@@ -56,3 +56,25 @@ func TestProgressPlainAndAuto(t *testing.T) {
 	assert.Equal(t, "1:01:01", clock(time.Hour+time.Minute+time.Second))
 	assert.Equal(t, "2:05", clock(125*time.Second))
 }
+
+// The text pass of a large label set reports every plainEvery, and its end once it has
+// reported; a short one says nothing; --progress off, nothing at all.
+func TestLabelProgress(t *testing.T) {
+	var b strings.Builder
+	now := time.Unix(0, 0)
+	clock := func() time.Time { return now }
+	p := labelProgressClock(&b, progressPlain, clock)
+	p(100, 1000)
+	now = now.Add(plainEvery)
+	p(200, 1000)
+	now = now.Add(time.Second)
+	p(300, 1000)
+	p(1000, 1000)
+	assert.Equal(t, "zeroshot: label embeddings: 200 of 1000 texts, 20.0 texts/s  ETA 0:40\n"+
+		"zeroshot: label embeddings: 1000 of 1000 texts, 90.9 texts/s\n", b.String())
+	b.Reset()
+	short := labelProgressClock(&b, progressAuto, clock)
+	short(10, 10)
+	assert.Empty(t, b.String())
+	assert.Nil(t, labelProgress(&b, progressOff))
+}

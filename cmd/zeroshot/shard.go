@@ -146,6 +146,20 @@ func (s shard) apply(paths []string) []string {
 	return out
 }
 
+// applyBatches keeps this shard's batches: the list cut into runs of batch files in
+// order, run b going to shard b mod N (embed: every file then shares its forward with
+// the files it shares it with in an unsharded run).
+func (s shard) applyBatches(paths []string, batch int) []string {
+	if s.n <= 1 {
+		return paths
+	}
+	var out []string
+	for lo := s.k * batch; lo < len(paths); lo += s.n * batch {
+		out = append(out, paths[lo:min(lo+batch, len(paths))]...)
+	}
+	return out
+}
+
 func (s shard) String() string {
 	if s.n == 0 {
 		return "all"

@@ -2,15 +2,18 @@ package golden
 
 import (
 	"os"
+	"os/exec"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
 )
 
 // ReproEnv pins libtorch's CPU code paths so that float results are the same on every
-// x86-64 machine: ATen's portable kernels, MKL's conditional numerical reproducibility
-// in its SSE2 mode, oneDNN capped at SSE4.1. Without it the committed goldens hold
-// only on CPUs like the one that made them: MKL's GEMM takes other paths on AMD than
+// x86-64 machine with AVX-512: ATen's portable kernels, MKL's conditional numerical
+// reproducibility in its SSE2 ("COMPATIBLE") mode, oneDNN capped at AVX512_CORE (lower
+// caps refuse bf16); checked on an AMD EPYC and an Intel Xeon. Without it the committed
+// goldens hold only on CPUs like the one that made them: MKL's GEMM takes other paths on AMD than
 // on Intel (the tiny model's pipeline scores differ in the 7th digit between an
 // AVX-512 Xeon and an AVX-512 EPYC, for Go and Python alike). The generators set the
 // same (testdata/gen/repro.py): keep the two lists equal.
@@ -66,6 +69,27 @@ func WithoutRepro(env []string) []string {
 		}
 	}
 	return append(out, noRepro+"=1")
+}
+
+// Unpinned runs the calling top-level test again in a child process of the test binary
+// with libtorch's native CPU paths (WithoutRepro), for tests of a property users get on
+// their machine rather than of the goldens: MKL's SSE2 reproducible mode computes a
+// GEMM's rows in an order that depends on the number of rows, which the native paths do
+// not (zeroshot's chunked label pass relies on that). In the parent it waits for the
+// child, fails the test with its output if it failed, and returns false; in the child
+// (or when nothing was pinned) it returns true and the caller runs the test's body.
+func Unpinned(t *testing.T) bool {
+	t.Helper()
+	if os.Getenv(noRepro) == "1" || len(reproSet) == 0 {
+		return true
+	}
+	cmd := exec.Command(os.Args[0], "-test.run", "^"+regexp.QuoteMeta(t.Name())+"$", "-test.v", "-test.count=1")
+	cmd.Env = WithoutRepro(os.Environ())
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
+		t.Fatalf("%s with libtorch's native CPU paths (child process): %v\n%s", t.Name(), err, out)
+	}
+	return false
 }
 
 func sortedKeys() []string {

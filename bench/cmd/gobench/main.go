@@ -5,8 +5,12 @@
 //	gobench run [flags]          run every measurement, write bench/REPORT.md and bench/report.json
 //	gobench images -dir D -n N   write N distinct 2560×1600 JPEGs (the benchmark's images)
 //	gobench convert SRC DST DT   clip.Convert (float32 / bfloat16)
-//	gobench load|tower|steady|throughput|bf16|process|parity|text ...
+//	gobench load|tower|steady|throughput|bf16|process|parity|text|labels ...
 //	                             one measurement in this process; prints one JSON line
+//	gobench scale [flags]        the scale benchmark (BENCH_SIZE=scale): bench/SCALE.md, bench/scale.json
+//	gobench scale-images -dir D -n N   N small generated images and a few unreadable files
+//	gobench scale-report [-dir bench]  re-render SCALE.md from scale.json
+//	gobench compare A.npy B.npy  rows bit-identical and max |Δ| of two embedding files
 //
 // Each measurement runs in a fresh child process (so load times and peak RSS are those
 // of a process that does just that), on the same thread count as the Python side.
@@ -54,6 +58,16 @@ func main() {
 		err = childText(args)
 	case "report":
 		err = runReport(args)
+	case "scale":
+		err = runScale(args)
+	case "scale-report":
+		err = runScaleReport(args)
+	case "scale-images":
+		err = runScaleImages(args)
+	case "labels":
+		err = childLabels(args)
+	case "compare":
+		err = runCompare(args)
 	default:
 		usage()
 	}
@@ -64,7 +78,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: gobench run|images|convert|load|tower|steady|throughput|bf16|process|report [flags]")
+	fmt.Fprintln(os.Stderr, "usage: gobench run|images|convert|load|tower|steady|throughput|bf16|process|labels|report|scale|scale-report|scale-images|compare [flags]")
 	os.Exit(2)
 }
 
@@ -79,8 +93,15 @@ func emit(v any) error {
 }
 
 // procStatus returns a /proc/self/status field in bytes (VmHWM: peak RSS), or -1.
-func procStatus(key string) int64 {
-	f, err := os.Open("/proc/self/status")
+func procStatus(key string) int64 { return procStatusOf(0, key) }
+
+// procStatusOf is procStatus of process pid (0: this one).
+func procStatusOf(pid int, key string) int64 {
+	path := "/proc/self/status"
+	if pid > 0 {
+		path = fmt.Sprintf("/proc/%d/status", pid)
+	}
+	f, err := os.Open(path)
 	if err != nil {
 		return -1
 	}

@@ -1,6 +1,6 @@
 //go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly)
 
-package hub
+package filelock
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 )
 
-// lockFile only creates the lock file where flock is not available.
-func lockFile(ctx context.Context, path string) (unlock func(), err error) {
+// Lock only creates the lock file where flock is not available.
+func Lock(ctx context.Context, path string) (unlock func(), err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
 		return nil, err
 	}

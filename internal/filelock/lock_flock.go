@@ -1,6 +1,9 @@
 //go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
 
-package hub
+// Package filelock is an exclusive advisory lock on a file, waited for while a context
+// lasts: the Hub cache's blob locks (as huggingface_hub's filelock) and the label
+// cache's.
+package filelock
 
 import (
 	"context"
@@ -11,10 +14,10 @@ import (
 	"time"
 )
 
-// lockFile takes an exclusive flock on path (creating it), as the filelock package used by
+// Lock takes an exclusive flock on path (creating it), as the filelock package used by
 // huggingface_hub does on Unix, so Go and Python processes writing the same blob wait for
 // each other. The file is left in place on release, like filelock's UnixFileLock.
-func lockFile(ctx context.Context, path string) (unlock func(), err error) {
+func Lock(ctx context.Context, path string) (unlock func(), err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
 		return nil, err
 	}
