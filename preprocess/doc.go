@@ -6,6 +6,7 @@
 //
 //	decode (as Pillow: libjpeg-turbo for JPEG, Pillow's rules for PNG/GIF/WebP/BMP/TIFF)
 //	→ [EXIF orientation, Options.ApplyEXIF] → convert("RGB") as Pillow
+//	  [or transformers 5's convert_to_rgb: transparency onto white, Options.AlphaOnWhite]
 //	→ resize, shortest edge, Pillow BICUBIC (fixed point, two passes, uint8 between)
 //	→ centre crop (uint8) → rescale (float64 → float32) → normalize (float32) → CHW
 //

@@ -329,7 +329,8 @@ func (s *Server) pixels(ctx context.Context, data []byte) (pv []float32, h, w in
 		return nil, 0, 0, ctx.Err()
 	}
 	defer func() { <-s.decoders }()
-	opts := preprocess.Options{ApplyEXIF: true, MaxPixels: s.opts.MaxPixels} // as the pipeline's load_image
+	opts := s.c.Profile().PipelineOptions() // as the pipeline's load_image
+	opts.MaxPixels = s.opts.MaxPixels
 	p := s.c.Processor
 	if cfg := p.Config(); cfg.DoCenterCrop {
 		pv, err = p.PreprocessData(data, opts) // recycles the decode buffers

@@ -89,9 +89,9 @@ func clipConfig(t testing.TB) preprocess.Config {
 
 func newProcessor(t testing.TB, cfg preprocess.Config) *Processor {
 	t.Helper()
-	p, err := New(cfg, Options{Threads: 1})
+	require.NoError(t, SetThreads(1))
+	p, err := New(cfg)
 	require.NoError(t, err)
-	t.Cleanup(func() { p.Close() })
 	return p
 }
 

@@ -14,13 +14,14 @@
 //	→ rescale + normalize fused: (float32(v) − mean·(1/rescale)) / (std·(1/rescale)), the
 //	  fused constants float32 products, the arithmetic in float32.
 //
-// Only the resize needs libtorch; it runs on the processor's own locked thread (a
-// torch.Worker), one image at a time, while decoding, cropping and normalizing run in the
-// callers' goroutines. A Processor is safe for concurrent use; Close stops its thread.
+// Only the resize needs libtorch. It runs on one locked OS thread per process (a
+// torch.Worker started on first use: libtorch keeps its last error per thread, and one
+// thread bounds libtorch's own intra-op threads, see SetThreads), one image at a time,
+// while decoding, cropping and normalizing run in the callers' goroutines. A Processor
+// is immutable and safe for concurrent use; it holds no resources.
 package tvprocess
 
 import (
-	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -31,27 +32,15 @@ import (
 	"github.com/zeroshot-clip/zeroshot/preprocess"
 )
 
-// Options for New.
-type Options struct {
-	// Threads > 0 sets libtorch's intra-op thread count on the processor's thread
-	// (the resize is parallel over rows); 0 leaves libtorch's default.
-	Threads int
-}
-
-// ErrClosed is returned after Close.
-var ErrClosed = errors.New("tvprocess: processor closed")
-
 // Processor applies a preprocess.Config as the torchvision backend does.
 type Processor struct {
-	geom   *preprocess.Processor // the output-size rules, shared with the PIL path
-	cfg    preprocess.Config
-	lut    [3][256]float32 // uint8 sample → pixel value, per channel
-	worker *torch.Worker
-	once   sync.Once
+	geom *preprocess.Processor // the output-size rules, shared with the PIL path
+	cfg  preprocess.Config
+	lut  [3][256]float32 // uint8 sample → pixel value, per channel
 }
 
-// New validates cfg and starts the processor's libtorch thread.
-func New(cfg preprocess.Config, opts Options) (*Processor, error) {
+// New validates cfg.
+func New(cfg preprocess.Config) (*Processor, error) {
 	geom, err := preprocess.New(cfg)
 	if err != nil {
 		return nil, err
@@ -59,19 +48,29 @@ func New(cfg preprocess.Config, opts Options) (*Processor, error) {
 	if cfg.DoResize && cfg.Resample != preprocess.ResampleBicubic {
 		return nil, fmt.Errorf("tvprocess: resample %d is not supported (only bicubic, %d)", cfg.Resample, preprocess.ResampleBicubic)
 	}
-	w, err := torch.NewWorker()
+	return &Processor{geom: geom, cfg: cfg, lut: lut(cfg)}, nil
+}
+
+// The resize thread, shared by every Processor of the process.
+var resizer struct {
+	once sync.Once
+	w    *torch.Worker
+	err  error
+}
+
+func resizeWorker() (*torch.Worker, error) {
+	resizer.once.Do(func() { resizer.w, resizer.err = torch.NewWorker() })
+	return resizer.w, resizer.err
+}
+
+// SetThreads sets libtorch's intra-op thread count for the resizes (n >= 1; the
+// uint8 kernel is parallel over rows). By default libtorch uses one thread per core.
+func SetThreads(n int) error {
+	w, err := resizeWorker()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if opts.Threads > 0 {
-		if err := w.Do(func() error { return torch.SetThreads(opts.Threads) }); err != nil {
-			w.Close()
-			return nil, err
-		}
-	}
-	p := &Processor{geom: geom, cfg: cfg, worker: w}
-	p.lut = lut(cfg)
-	return p, nil
+	return w.Do(func() error { return torch.SetThreads(n) })
 }
 
 // lut is rescale_and_normalize for each uint8 value, per channel, as
@@ -99,12 +98,6 @@ func lut(cfg preprocess.Config) (t [3][256]float32) {
 		}
 	}
 	return t
-}
-
-// Close stops the processor's thread, after the calls in progress. Idempotent.
-func (p *Processor) Close() error {
-	p.once.Do(p.worker.Close)
-	return nil
 }
 
 // Config returns the processor's configuration.
@@ -240,9 +233,13 @@ func windowCHW(img preprocess.RGB, x0, y0, x1, y1 int) []uint8 {
 // (process_image: from_numpy(HWC).permute(2, 0, 1).contiguous(), then stacked), and
 // returns the window [x0, x1) × [y0, y1) of the result, CHW.
 func (p *Processor) resizeWindow(img preprocess.RGB, rw, rh, x0, y0, x1, y1 int) ([]uint8, error) {
+	w, err := resizeWorker()
+	if err != nil {
+		return nil, err
+	}
 	src := windowCHW(img, 0, 0, img.W, img.H)
 	var out []uint8
-	err := p.worker.Do(func() error {
+	err = w.Do(func() error {
 		var s torch.Scope
 		defer s.Free()
 		in, err := torch.FromUint8(src, []int64{1, 3, int64(img.H), int64(img.W)})
@@ -263,9 +260,6 @@ func (p *Processor) resizeWindow(img preprocess.RGB, rw, rh, x0, y0, x1, y1 int)
 		return err
 	})
 	runtime.KeepAlive(src)
-	if errors.Is(err, torch.ErrClosed) {
-		return nil, ErrClosed
-	}
 	if err != nil {
 		return nil, fmt.Errorf("tvprocess: resize %dx%d to %dx%d: %w", img.W, img.H, rw, rh, err)
 	}
@@ -286,12 +280,43 @@ func narrow2(s *torch.Scope, t *ts.Tensor, x0, y0, x1, y1 int) (*ts.Tensor, erro
 	return s.Add(v2), nil
 }
 
+// PreprocessData decodes an image file held in memory (preprocess.Decode with opts)
+// and preprocesses it.
+func (p *Processor) PreprocessData(data []byte, opts preprocess.Options) ([]float32, error) {
+	img, err := preprocess.Decode(data, opts)
+	if err != nil {
+		return nil, err
+	}
+	return p.Preprocess(img)
+}
+
+// PreprocessFiles loads (with opts) and preprocesses files in parallel, returning
+// float32 [N, 3, H, W]; the first error (an *preprocess.ImageError naming the file)
+// aborts the batch.
+func (p *Processor) PreprocessFiles(paths []string, opts preprocess.Options) ([]float32, error) {
+	return p.batch(len(paths), func(i int) ([]float32, error) {
+		img, err := preprocess.Load(paths[i], opts)
+		if err != nil {
+			return nil, err
+		}
+		pv, err := p.Preprocess(img)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", paths[i], err)
+		}
+		return pv, nil
+	})
+}
+
 // PreprocessBatch preprocesses images in parallel (decode-side work in GOMAXPROCS
-// goroutines, the resizes one at a time on the processor's thread) and returns
+// goroutines, the resizes one at a time on the resize thread) and returns
 // float32 [N, 3, H, W]. All outputs must have the same size (always true with
 // do_center_crop).
 func (p *Processor) PreprocessBatch(imgs []preprocess.RGB) ([]float32, error) {
-	n := len(imgs)
+	return p.batch(len(imgs), func(i int) ([]float32, error) { return p.Preprocess(imgs[i]) })
+}
+
+// batch runs one(i) for i in [0, n) on GOMAXPROCS goroutines and concatenates.
+func (p *Processor) batch(n int, one func(int) ([]float32, error)) ([]float32, error) {
 	if n == 0 {
 		return nil, nil
 	}
@@ -299,12 +324,12 @@ func (p *Processor) PreprocessBatch(imgs []preprocess.RGB) ([]float32, error) {
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i := range imgs {
+	for i := 0; i < n; i++ {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			outs[i], errs[i] = p.Preprocess(imgs[i])
+			outs[i], errs[i] = one(i)
 		}()
 	}
 	wg.Wait()

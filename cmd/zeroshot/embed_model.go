@@ -17,10 +17,10 @@ func (f *embedFlags) embedImages(c *zeroshot.Classifier, paths []string) (clip.M
 	var err error
 	if c.Processor.Config().DoCenterCrop {
 		px.Width, px.Height = c.Processor.OutputSize(0, 0) // the crop size
-		px.Data, err = c.Processor.PreprocessFiles(paths, preprocess.PipelineOptions)
+		px.Data, err = c.Processor.PreprocessFiles(paths, c.Profile().PipelineOptions())
 	} else if len(paths) == 1 {
 		var img preprocess.RGB
-		if img, err = preprocess.Load(paths[0], preprocess.PipelineOptions); err == nil {
+		if img, err = preprocess.Load(paths[0], c.Profile().PipelineOptions()); err == nil {
 			px.Width, px.Height = c.Processor.OutputSize(img.W, img.H)
 			if px.Data, err = c.Processor.Preprocess(img); err != nil {
 				err = fmt.Errorf("%s: %w", paths[0], err)

@@ -10,7 +10,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/zeroshot-clip/zeroshot/clip"
 	"github.com/zeroshot-clip/zeroshot/serve"
 	"github.com/zeroshot-clip/zeroshot/zeroshot"
 )
@@ -36,6 +35,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		"answers 503 with Retry-After. SIGINT/SIGTERM stop it gracefully: in-flight requests finish.", stderr)
 	var m modelFlags
 	m.register(fs)
+	m.registerParity(fs, true)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks one)")
 	maxBatch := fs.Int("max-batch", 8, "images per model forward")
 	maxQueue := fs.Int("max-queue", 64, "images admitted and waiting for the model; beyond, 503 + Retry-After")
@@ -63,14 +63,11 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	case *timeout < 0 || *window < 0 || *grace < 0:
 		return exitUsage{fmt.Errorf("durations must be >= 0")}
 	}
-	dev, err := clip.ParseDevice(m.device)
+	zopts, err := m.zeroshotOptions()
 	if err != nil {
-		return exitUsage{err}
+		return err
 	}
-	dt, err := clip.ParseDType(m.dtype)
-	if err != nil {
-		return exitUsage{err}
-	}
+	dev, dt := zopts.Model.Device, zopts.Model.DType
 
 	ctx, stop := serveContext()
 	defer stop()
@@ -79,11 +76,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	logger := log.New(stderr, "zeroshot serve: ", log.LstdFlags)
-	c, err := zeroshot.Open(dir, zeroshot.Options{
-		Model:          clip.Options{Device: dev, DType: dt, Threads: m.threads},
-		LabelCacheSize: *labelCache,
-		LabelCacheDir:  *labelCacheDir,
-	})
+	zopts.LabelCacheSize, zopts.LabelCacheDir = *labelCache, *labelCacheDir
+	c, err := zeroshot.Open(dir, zopts)
 	if err != nil {
 		return err
 	}
@@ -105,8 +99,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		MaxBodyBytes: *maxBody, MaxPixels: *maxPixels, MaxLabels: *maxLabels,
 		ModelName: m.model, Log: logger,
 	})
-	logger.Printf("model %s (%s, %s, %s) loaded in %v; listening on http://%s",
-		m.model, c.Model.Info().Format, dt, dev, c.Model.Info().Duration.Round(time.Millisecond), ln.Addr())
+	logger.Printf("model %s (%s, %s, %s, %s) loaded in %v; listening on http://%s",
+		m.model, c.Model.Info().Format, dt, dev, c.Profile(), c.Model.Info().Duration.Round(time.Millisecond), ln.Addr())
 	serveListening(ln.Addr().String())
 	go func() {
 		<-ctx.Done()
