@@ -50,6 +50,8 @@ func main() {
 		err = childProcess(args)
 	case "parity":
 		err = childParity(args)
+	case "tvpre":
+		err = childTVPre(args)
 	case "report":
 		err = runReport(args)
 	default:
@@ -62,7 +64,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: gobench run|images|convert|load|tower|steady|throughput|bf16|process|report [flags]")
+	fmt.Fprintln(os.Stderr, "usage: gobench run|images|convert|load|tower|steady|throughput|bf16|process|tvpre|report [flags]")
 	os.Exit(2)
 }
 
