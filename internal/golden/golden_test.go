@@ -123,3 +123,21 @@ func i64s(v ...int64) []byte {
 	}
 	return b
 }
+
+// A child started with WithoutRepro's environment keeps libtorch's native paths: its
+// own SetRepro (run by golden.Main in every test binary) sets nothing.
+func TestWithoutReproChildStaysNative(t *testing.T) {
+	env := WithoutRepro([]string{"PATH=/bin", nativeEnv + "=0"})
+	assert.Contains(t, env, nativeEnv+"=1")
+	assert.NotContains(t, env, nativeEnv+"=0")
+	for _, k := range sortedKeys() {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	t.Setenv(nativeEnv, "1")
+	SetRepro()
+	for _, k := range sortedKeys() {
+		_, set := os.LookupEnv(k)
+		assert.False(t, set, "%s set in a native child", k)
+	}
+}

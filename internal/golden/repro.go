@@ -23,9 +23,19 @@ var ReproEnv = map[string]string{
 // reproSet lists the variables SetRepro set (those it found unset).
 var reproSet []string
 
-// SetRepro sets each ReproEnv variable that is not already set. It must run before
-// libtorch's first op (libtorch and MKL read them once): call it from TestMain.
+// nativeEnv, set by WithoutRepro in a child's environment, tells the child's own
+// SetRepro (its TestMain) to leave libtorch's CPU paths native: without it a test binary
+// re-executed as a child pinned them again, and the full-size parity test compared a
+// pinned Go run with goldens made on the native paths.
+const nativeEnv = "ZEROSHOT_NATIVE_CPU"
+
+// SetRepro sets each ReproEnv variable that is not already set, unless the process is
+// a child that WithoutRepro asked to stay native. It must run before libtorch's first
+// op (libtorch and MKL read them once): call it from TestMain.
 func SetRepro() {
+	if os.Getenv(nativeEnv) == "1" {
+		return
+	}
 	for _, k := range sortedKeys() {
 		if _, ok := os.LookupEnv(k); !ok {
 			os.Setenv(k, ReproEnv[k])
@@ -41,13 +51,14 @@ func Main(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// WithoutRepro returns env without the variables SetRepro set, for a child process that
-// must take libtorch's native paths (the full-size parity test: its goldens are made on
-// the same machine, unpinned).
+// WithoutRepro returns env without the variables SetRepro set, and marked so that a
+// child test binary's own SetRepro sets none, for a child process that must take
+// libtorch's native paths (the full-size parity test: its goldens are made on the same
+// machine, unpinned). Variables the caller's environment already had stay.
 func WithoutRepro(env []string) []string {
 	out := env[:0:0]
 	for _, kv := range env {
-		drop := false
+		drop := strings.HasPrefix(kv, nativeEnv+"=")
 		for _, k := range reproSet {
 			if strings.HasPrefix(kv, k+"=") {
 				drop = true
@@ -57,7 +68,7 @@ func WithoutRepro(env []string) []string {
 			out = append(out, kv)
 		}
 	}
-	return out
+	return append(out, nativeEnv+"=1")
 }
 
 func sortedKeys() []string {
