@@ -75,8 +75,10 @@ GOLDEN_SUFFIX = $(if $(filter 2.1.0,$(TORCH)),,-torch$(TORCH))
 fixtures-full: oracle ## a random full-size ViT-L/14 in $(CACHE_DIR)/full-l14 (not in git) + goldens for ORACLE's torch
 	$(ORACLE_PY) testdata/gen/full.py $(FULL_DIR)
 
-parity-full: libtorch ## Go vs transformers on the full-size ViT-L/14 (built if missing): max |Δ|, load times, peak RSS
+parity-full: libtorch ## Go vs transformers on the full-size ViT-L/14 (built if missing): max |Δ|, load times, peak RSS; eager, and SDPA on TORCH=2.11.0
 	@test -f $(FULL_DIR)/golden$(GOLDEN_SUFFIX)/index.json || $(MAKE) fixtures-full
+	@if [ "$(ORACLE)" = 5 ] && [ ! -f $(FULL_DIR)/golden$(GOLDEN_SUFFIX)/sdpa/index.json ]; then \
+	  $(MAKE) oracle && $(ORACLE_PY) testdata/gen/full.py --sdpa $(FULL_DIR); fi
 	ZEROSHOT_FULL_MODEL=$(FULL_DIR) $(GO_TORCH) test -count=1 -timeout 60m -run '^TestFullModelParity$$' -v ./clip/
 
 # The generated shape sweep (testdata/gen/gen_shapes.py): SHAPES_N random images (sizes 1..5,000 px a
@@ -100,6 +102,23 @@ parity-shapes: ## Go vs Pillow/HF (4.54 oracle) on SHAPES_N generated images (se
 	ZEROSHOT_SHAPES=$(SHAPES_DIR) ZEROSHOT_SHAPES_TABLE=$(SHAPES_DIR)-table $(GO) test -count=1 -v -timeout 90m \
 		-run '^(TestShapeSweep|TestShapeTable)$$' ./preprocess/ | grep -v -e '^=== RUN' -e '^--- PASS' -e '^PASS$$'; \
 	echo "parity-shapes: $$(( $$(date +%s) - start )) s in all"
+
+# transformers 5's image processors (torchvision and PIL backends) on a generated sweep of
+# V5_SWEEP_N random cases (sizes 1..5,000 px a side, aspect to 1:200, alpha, every config),
+# with libtorch's pinned CPU path and then its native one (ATEN_CPU_CAPABILITY=avx2: the
+# AVX2 uint8 resize kernel), both sides alike. The committed sample runs in make test.
+V5_SWEEP_N ?= 3000
+V5_SWEEP_SEED ?= 1515
+V5_SWEEP_DIR ?= $(CACHE_DIR)/v5-sweep
+.PHONY: parity-v5-sweep
+parity-v5-sweep: libtorch ## (ORACLE=5, TORCH=2.11.0) transformers 5's image processors vs Go on a generated sweep (V5_SWEEP_N cases)
+	$(MAKE) oracle ORACLE=5
+	@set -eo pipefail; py=$$($(MAKE) -s ORACLE=5 print-oracle-py); mkdir -p $(V5_SWEEP_DIR); \
+	for cap in default avx2; do \
+	  f=$(V5_SWEEP_DIR)/sweep-$(V5_SWEEP_SEED)-$(V5_SWEEP_N)-$$cap.json; \
+	  test -f $$f || ATEN_CPU_CAPABILITY=$$cap $$py testdata/gen/v5_sweep.py --out $$f --n $(V5_SWEEP_N) --seed $(V5_SWEEP_SEED); \
+	  ATEN_CPU_CAPABILITY=$$cap ZEROSHOT_V5_SWEEP=$$f $(GO_TORCH) test -count=1 -timeout 60m -run '^TestV5Sweep$$' -v ./tvprocess/ | grep -v '^=== RUN'; \
+	done
 
 .PHONY: bench
 bench: libtorch oracle ## Go vs transformers side by side (BENCH_QUICK=1: ~3 min) -> bench/REPORT.md, bench/report.json

@@ -10,6 +10,9 @@ Each mode is one measurement in this (fresh) process and prints one JSON line la
   bf16        get_image_features with torch_dtype=bfloat16 / float16
 
 The thread count is torch.set_num_threads(--threads), set before anything runs.
+--backend picks preprocess's image processor (pil: transformers 4's CLIPImageProcessor or
+5's CLIPImageProcessorPil; torchvision: transformers 5's default CLIPImageProcessor);
+--attn forces attn_implementation (eager or sdpa; default: transformers' own choice).
 """
 import argparse
 import json
@@ -59,14 +62,43 @@ def sync(device):
         torch.cuda.synchronize()
 
 
+def feats(o):
+    """get_image_features' tensor: transformers 5 returns the vision outputs with the
+    projected features as pooler_output."""
+    return o if hasattr(o, "cpu") else o.pooler_output
+
+
+def model_kw(a):
+    """from_pretrained keywords: dtype, and --attn when given."""
+    import transformers
+    key = "torch_dtype" if transformers.__version__.startswith("4.") else "dtype"
+    kw = {key: dtype_of(a.dtype)}
+    if a.attn:
+        kw["attn_implementation"] = a.attn
+    return kw
+
+
+def image_processor_class(backend):
+    import transformers
+    if backend == "torchvision":
+        if transformers.__version__.startswith("4."):
+            sys.exit("hf_bench: --backend torchvision needs transformers 5")
+        from transformers import CLIPImageProcessor
+        return CLIPImageProcessor
+    if transformers.__version__.startswith("4."):
+        from transformers import CLIPImageProcessor
+        return CLIPImageProcessor
+    from transformers import CLIPImageProcessorPil
+    return CLIPImageProcessorPil
+
+
 def mode_process(a):
     # What a user's script does: import, build the pipeline, classify, print.
     import torch
     torch.set_num_threads(a.threads)
     from transformers import pipeline
     t_import = time.perf_counter()
-    pipe = pipeline("zero-shot-image-classification", model=a.model, device=a.device,
-                    torch_dtype=dtype_of(a.dtype))
+    pipe = pipeline("zero-shot-image-classification", model=a.model, device=a.device, model_kwargs=model_kw(a))
     t_load = time.perf_counter()
     out = pipe(a.image, candidate_labels=a.labels.split("|"))
     t_done = time.perf_counter()
@@ -82,14 +114,14 @@ def mode_load(a):
     from transformers import CLIPModel
     rss0 = vm("VmRSS")
     t0 = time.perf_counter()
-    model = CLIPModel.from_pretrained(a.model, torch_dtype=dtype_of(a.dtype)).to(a.device).eval()
+    model = CLIPModel.from_pretrained(a.model, **model_kw(a)).to(a.device).eval()
     sync(a.device)
     load = time.perf_counter() - t0
     out = {"load_s": load, "rss_before_load": rss0, "peak_rss_load": vm("VmHWM")}
     px = synth_pixels(1).to(a.device, dtype_of(a.dtype))
     t1 = time.perf_counter()
     with torch.no_grad():
-        model.get_image_features(pixel_values=px).cpu()
+        feats(model.get_image_features(pixel_values=px)).cpu()
     out["first_forward_s"] = time.perf_counter() - t1
     out["peak_rss"] = vm("VmHWM")
     emit(out)
@@ -102,8 +134,9 @@ def mode_preprocess(a):
     import torch
     torch.set_num_threads(1)
     from PIL import Image
-    from transformers import CLIPImageProcessor
-    proc = CLIPImageProcessor.from_pretrained(a.model)
+    proc = image_processor_class(a.backend).from_pretrained(a.model)
+    backend = getattr(proc, "backend", "pil")
+    assert backend == a.backend, (backend, a.backend)
     data = open(a.image, "rb").read()
 
     def once():
@@ -119,7 +152,7 @@ def mode_preprocess(a):
         t0 = time.perf_counter()
         Image.open(io.BytesIO(data)).load()
         dec.append(time.perf_counter() - t0)
-    emit({"preprocess": stats(times), "decode": stats(dec), "peak_rss": vm("VmHWM")})
+    emit({"preprocess": stats(times), "decode": stats(dec), "backend": backend, "peak_rss": vm("VmHWM")})
 
 
 def mode_steady(a):
@@ -127,8 +160,7 @@ def mode_steady(a):
     torch.set_num_threads(a.threads)
     from PIL import Image
     from transformers import pipeline
-    pipe = pipeline("zero-shot-image-classification", model=a.model, device=a.device,
-                    torch_dtype=dtype_of(a.dtype))
+    pipe = pipeline("zero-shot-image-classification", model=a.model, device=a.device, model_kwargs=model_kw(a))
     labels = a.labels.split("|")
     t0 = time.perf_counter()
     res = pipe(a.image, candidate_labels=labels)
@@ -153,7 +185,7 @@ def mode_steady(a):
         cls.append(time.perf_counter() - t0)
         with torch.no_grad():
             t0 = time.perf_counter()
-            model.get_image_features(pixel_values=px).cpu()
+            feats(model.get_image_features(pixel_values=px)).cpu()
             tower.append(time.perf_counter() - t0)
     emit({"first_s": first, "classify": stats(cls), "tower": stats(tower), "top1": res[0]["label"],
           "tower_flops": flops, "attn_implementation": model.config._attn_implementation,
@@ -167,8 +199,7 @@ def mode_throughput(a):
     paths = [l.strip() for l in open(a.images) if l.strip()][: a.n or None]
     labels = [l.strip() for l in open(a.labels_file) if l.strip()][: a.k or None]
     t0 = time.perf_counter()
-    pipe = pipeline("zero-shot-image-classification", model=a.model, device=a.device,
-                    torch_dtype=dtype_of(a.dtype))
+    pipe = pipeline("zero-shot-image-classification", model=a.model, device=a.device, model_kwargs=model_kw(a))
     load = time.perf_counter() - t0
     per, top1 = [], []
     t1 = time.perf_counter()
@@ -187,17 +218,17 @@ def mode_bf16(a):
     import torch
     torch.set_num_threads(a.threads)
     from transformers import CLIPModel
-    model = CLIPModel.from_pretrained(a.model, torch_dtype=dtype_of(a.dtype)).to(a.device).eval()
+    model = CLIPModel.from_pretrained(a.model, **model_kw(a)).to(a.device).eval()
     px = synth_pixels(1).to(a.device, dtype_of(a.dtype))
-    out = {"dtype": a.dtype}
+    out = {"dtype": a.dtype, "attn_implementation": model.config._attn_implementation}
     with torch.no_grad():
         t0 = time.perf_counter()
-        model.get_image_features(pixel_values=px).cpu()
+        feats(model.get_image_features(pixel_values=px)).cpu()
         out["first_s"] = time.perf_counter() - t0
         lat = []
         for _ in range(a.n):
             t0 = time.perf_counter()
-            model.get_image_features(pixel_values=px).cpu()
+            feats(model.get_image_features(pixel_values=px)).cpu()
             lat.append(time.perf_counter() - t0)
         out["tower"] = stats(lat)
         if a.batch > 0:
@@ -205,7 +236,7 @@ def mode_bf16(a):
             bt = []
             for _ in range(max(1, a.n - 1)):
                 t0 = time.perf_counter()
-                model.get_image_features(pixel_values=pb).cpu()
+                feats(model.get_image_features(pixel_values=pb)).cpu()
                 bt.append((time.perf_counter() - t0) / a.batch)
             out["batch"] = a.batch
             out["tower_batch_per_image"] = stats(bt)
@@ -227,6 +258,8 @@ def main():
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--device", default="cpu")
     p.add_argument("--dtype", default="fp32")
+    p.add_argument("--backend", default="pil", choices=["pil", "torchvision"])
+    p.add_argument("--attn", default="", choices=["", "eager", "sdpa"])
     a = p.parse_args()
     if a.mode == "versions":
         import PIL

@@ -13,6 +13,12 @@ type Config struct {
 	Vision         VisionConfig
 	ProjectionDim  int     // projection_dim (top level; the towers' own projection_dim is unused)
 	LogitScaleInit float64 // logit_scale_init_value (the checkpoint's logit_scale is what counts)
+	// AttnImplementation is the top-level "_attn_implementation" (configs saved by some
+	// transformers 4.x releases carry it) and AttnImplementationKwarg "attn_implementation":
+	// "" when absent or null. ResolveAttention reads them; the towers' own keys are
+	// ignored, as transformers ignores them.
+	AttnImplementation      string
+	AttnImplementationKwarg string
 }
 
 // TextConfig is CLIPTextConfig.
@@ -107,6 +113,8 @@ type rawConfig struct {
 	VisionConfig     *rawVision `json:"vision_config"`
 	TextConfigDict   *rawText   `json:"text_config_dict"`
 	VisionConfigDict *rawVision `json:"vision_config_dict"`
+	AttnImpl         any        `json:"_attn_implementation"`
+	AttnImplKwarg    any        `json:"attn_implementation"`
 }
 
 // LoadConfig reads a CLIPModel config.json.
@@ -138,6 +146,7 @@ func ParseConfig(data []byte) (*Config, error) {
 	c := &Config{Text: defaultText(), Vision: defaultVision(), ProjectionDim: 512, LogitScaleInit: 2.6592}
 	set(&c.ProjectionDim, raw.ProjectionDim)
 	set(&c.LogitScaleInit, raw.LogitScaleInit)
+	c.AttnImplementation, c.AttnImplementationKwarg = attnKey(raw.AttnImpl), attnKey(raw.AttnImplKwarg)
 	if t := raw.TextConfigDict; t != nil {
 		c.Text.apply(t)
 	} else if t := raw.TextConfig; t != nil {
@@ -152,6 +161,20 @@ func ParseConfig(data []byte) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// attnKey is an attention key's value: a string as is, "" for null; anything else
+// (transformers also takes a per-tower dict as a from_pretrained argument) is kept as
+// its JSON text, which ResolveAttention then refuses unless the caller overrides it.
+func attnKey(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
 }
 
 func (c *TextConfig) apply(r *rawText) {

@@ -1,7 +1,8 @@
 // Package clip is Hugging Face's CLIPModel (openai/clip-vit-large-patch14 or any HF
 // CLIP) as a graph of libtorch ops through gotch, giving the numbers PyTorch gives:
-// on the same libtorch (2.1.0) and thread count, the fixture models and a full-size
-// ViT-L/14 reproduce transformers 4.54's outputs bit for bit, in float32 and bfloat16.
+// on the same libtorch and thread count, the fixture models and a full-size ViT-L/14
+// reproduce transformers' outputs bit for bit in float32 and bfloat16: 4.54's (eager) on
+// libtorch 2.1.0, 5's with eager or SDPA attention on 2.11.0.
 //
 // # Use
 //
@@ -20,8 +21,12 @@
 // The module tree mirrors the checkpoint (Model.VisionModel.Encoder.Layers[i].SelfAttn.QProj
 // holds vision_model.encoder.layers.i.self_attn.q_proj.*) and each forward mirrors
 // modeling_clip.py op for op: libtorch's linear, layer_norm, conv2d and embedding;
-// the eager attention transformers 4.54 uses on torch 2.1.0 (matmul · head_dim^-0.5 +
-// mask, softmax in float32, matmul); quick_gelu as x·sigmoid(1.702x); the additive
+// attention either eager (matmul · head_dim^-0.5 + mask, softmax in float32, matmul:
+// what transformers 4.54 uses on torch 2.1.0) or SDPA (at::scaled_dot_product_attention
+// called as transformers 5's sdpa_attention_forward calls it: no mask and is_causal for
+// unpadded text, else a boolean causal-and-padding mask; no mask for the vision tower;
+// the Python scale as a double), chosen by Options.Attention (default: what transformers
+// picks on the linked libtorch, or the config's _attn_implementation); quick_gelu as x·sigmoid(1.702x); the additive
 // causal + padding masks built from finfo(dtype).min; end-of-text pooling by the first
 // eos_token_id, or argmax(input_ids) for configs with the legacy eos_token_id 2;
 // normalization as pow(2) → sum → pow(0.5) → div; logits as matmul · exp(logit_scale).

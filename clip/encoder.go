@@ -42,7 +42,7 @@ func (e *Encoder) bind(b *binder, name string, s encoderShape) {
 // their own scope, so their intermediates (q, k, v, the [B, H, L, L] weights; the
 // [B, L, intermediate] activations) are freed before the next block starts: for a
 // 1,000-label text batch that halves the peak memory, and the ops are the same.
-func (l *EncoderLayer) forward(g *graph, h, mask *ts.Tensor) *ts.Tensor {
+func (l *EncoderLayer) forward(g *graph, h *ts.Tensor, mask *attnMask) *ts.Tensor {
 	residual := h
 	attn := g.scoped(func() *ts.Tensor { return l.SelfAttn.forward(g, g.layerNorm(residual, &l.LayerNorm1), mask) })
 	h = g.add(residual, attn)
@@ -57,7 +57,7 @@ func (l *EncoderLayer) forward(g *graph, h, mask *ts.Tensor) *ts.Tensor {
 
 // forward runs the layers, each in its own scope, so only one layer's intermediates
 // and two hidden states are alive at a time.
-func (e *Encoder) forward(g *graph, h, mask *ts.Tensor) *ts.Tensor {
+func (e *Encoder) forward(g *graph, h *ts.Tensor, mask *attnMask) *ts.Tensor {
 	for i := range e.Layers {
 		l, in := &e.Layers[i], h
 		h = g.scoped(func() *ts.Tensor { return l.forward(g, in, mask) })

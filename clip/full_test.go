@@ -41,8 +41,9 @@ type pyStats struct {
 }
 
 type childSpec struct {
-	Path, DType, Golden, Out string
-	Threads                  int
+	Path, DType, Golden, Out, Attention string
+	Inputs                              string // the goldens holding the inputs (default Golden)
+	Threads                             int
 }
 
 type childResult struct {
@@ -78,12 +79,23 @@ func TestFullModelParity(t *testing.T) {
 	conv16, t16 := convert(BFloat16)
 	t.Logf("Convert: float32 %.1fs, bfloat16 %.1fs", t32.Seconds(), t16.Seconds())
 
-	runs := []struct{ name, path, dtype string }{
-		{"safetensors fp32", filepath.Join(dir, SafetensorsFile), "float32"},
-		{"bin fp32", filepath.Join(dir, PickleFile), "float32"},
-		{"converted fp32", conv32, "float32"},
-		{"safetensors→bf16", filepath.Join(dir, SafetensorsFile), "bfloat16"},
-		{"converted bf16", conv16, "bfloat16"},
+	type run struct{ name, path, dtype, attn, golden string }
+	runs := []run{
+		{"safetensors fp32", filepath.Join(dir, SafetensorsFile), "float32", "eager", gdir},
+		{"bin fp32", filepath.Join(dir, PickleFile), "float32", "eager", gdir},
+		{"converted fp32", conv32, "float32", "eager", gdir},
+		{"safetensors→bf16", filepath.Join(dir, SafetensorsFile), "bfloat16", "eager", gdir},
+		{"converted bf16", conv16, "bfloat16", "eager", gdir},
+	}
+	// transformers 5's default attention (full.py writes golden<suffix>/sdpa/ on the "5"
+	// oracle; libtorch 2.1.0 has none: transformers 4.54 runs eager there).
+	if sdpa := filepath.Join(gdir, "sdpa"); fileExists(filepath.Join(sdpa, "index.json")) {
+		runs = append(runs,
+			run{"safetensors fp32 sdpa", filepath.Join(dir, SafetensorsFile), "float32", "sdpa", sdpa},
+			run{"converted fp32 sdpa", conv32, "float32", "sdpa", sdpa},
+			run{"safetensors→bf16 sdpa", filepath.Join(dir, SafetensorsFile), "bfloat16", "sdpa", sdpa})
+	} else {
+		t.Logf("no SDPA goldens in %s (make fixtures-full ORACLE=5, or full.py --sdpa): eager only", sdpa)
 	}
 	weights := int64(0)
 	if st, err := os.Stat(filepath.Join(dir, SafetensorsFile)); err == nil {
@@ -92,7 +104,7 @@ func TestFullModelParity(t *testing.T) {
 	gb := func(b int64) string { return fmt.Sprintf("%.2f GB", float64(b)/1e9) }
 	var report []string
 	for _, r := range runs {
-		res := runChild(t, childSpec{Path: r.path, DType: r.dtype, Golden: gdir, Threads: threads, Out: filepath.Join(tmp, "result.json")})
+		res := runChild(t, childSpec{Path: r.path, DType: r.dtype, Golden: r.golden, Inputs: gdir, Attention: r.attn, Threads: threads, Out: filepath.Join(tmp, "result.json")})
 		report = append(report, fmt.Sprintf("%-18s load %6.2fs  forward %6.2fs  peak RSS %s (%.2f× weights)  in place %d/%d",
 			r.name, res.LoadS, res.ForwardS, gb(res.PeakRSS), float64(res.PeakRSS)/float64(weights), res.InPlace, res.Total))
 		for _, name := range fullOutputs {
@@ -121,6 +133,8 @@ func TestFullModelParity(t *testing.T) {
 	t.Logf("full-size random ViT-L/14 (%s of fp32 weights), %d thread(s):\n%s", gb(weights), threads, strings.Join(report, "\n"))
 }
 
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
 func runChild(t *testing.T, spec childSpec) childResult {
 	js, _ := json.Marshal(spec)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestFullModelChild$", "-test.count=1")
@@ -144,17 +158,28 @@ func TestFullModelChild(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(js), &spec))
 	dt, err := ParseDType(spec.DType)
 	require.NoError(t, err)
+	attn, err := ParseAttnImplementation(spec.Attention)
+	require.NoError(t, err)
 	read := func(sub, name string) *golden.Array {
 		a, err := golden.Read(filepath.Join(spec.Golden, sub, name+".npy"))
 		require.NoError(t, err)
 		return a
 	}
-	px, ids, mask := read("", "pixel_values"), read("", "input_ids"), read("", "attention_mask")
+	in := func(name string) *golden.Array {
+		dir := spec.Inputs
+		if dir == "" {
+			dir = spec.Golden
+		}
+		a, err := golden.Read(filepath.Join(dir, name+".npy"))
+		require.NoError(t, err)
+		return a
+	}
+	px, ids, mask := in("pixel_values"), in("input_ids"), in("attention_mask")
 	pixels := Pixels{Data: px.F32, Batch: px.Shape[0], Channels: px.Shape[1], Height: px.Shape[2], Width: px.Shape[3]}
 	tokens := Tokens{InputIDs: ids.I64, AttentionMask: mask.I64, Batch: ids.Shape[0], Len: ids.Shape[1]}
 
 	start := time.Now()
-	m, err := Load(spec.Path, Options{DType: dt, Threads: spec.Threads})
+	m, err := Load(spec.Path, Options{DType: dt, Threads: spec.Threads, Attention: attn})
 	require.NoError(t, err)
 	loaded := time.Now()
 	out, err := m.Forward(pixels, tokens)

@@ -32,6 +32,10 @@ type Options struct {
 	// AllowUnexpected loads a checkpoint that has tensors the model does not use
 	// (listed in Info().Unexpected) instead of failing with a WeightsError.
 	AllowUnexpected bool
+	// Attention is the attention implementation: AttnAuto (the zero value) picks what
+	// transformers would (ResolveAttention: the config's _attn_implementation, else
+	// eager on libtorch 2.1.0 and SDPA on newer ones); AttnEager and AttnSDPA force one.
+	Attention AttnImplementation
 }
 
 // LoadInfo describes what Load read.
@@ -40,6 +44,7 @@ type LoadInfo struct {
 	Format     string        // "safetensors", "pytorch" or "converted"
 	Tensors    int           // parameters loaded
 	InPlace    int           // of which used in place from the memory map
+	Attention  string        // where Model.Attention came from: "option", "config" or "default"
 	Unexpected []string      // with AllowUnexpected: the tensors ignored
 	Duration   time.Duration // wall time of Load
 }
@@ -144,7 +149,16 @@ func Load(path string, opts Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{cfg: *cfg, dtype: opts.DType, dev: opts.Device}
+	attn, from, err := ResolveAttention(opts.Attention, cfg, torch.Version())
+	if err != nil {
+		cfgPath := ck.path // a converted file carries its config
+		if ck.format != "converted" {
+			cfgPath = filepath.Join(filepath.Dir(ck.path), ConfigFile)
+		}
+		ck.close()
+		return nil, withPath(err, cfgPath)
+	}
+	m := &Model{cfg: *cfg, dtype: opts.DType, dev: opts.Device, attn: attn}
 	b := m.bind(cfg)
 	if err := validate(ck, b.params, opts.AllowUnexpected); err != nil {
 		ck.close()
@@ -154,7 +168,7 @@ func Load(path string, opts Options) (*Model, error) {
 		ck.close()
 		return nil, err
 	}
-	m.info = LoadInfo{Path: ck.path, Format: ck.format, Tensors: len(b.params)}
+	m.info = LoadInfo{Path: ck.path, Format: ck.format, Tensors: len(b.params), Attention: from}
 	m.info.Unexpected = unexpected(ck, b.params)
 	err = m.worker.Do(func() error { return m.materialize(ck, b, opts) })
 	if err != nil {

@@ -28,6 +28,7 @@ type Model struct {
 	cfg       Config
 	dtype     DType
 	dev       Device
+	attn      AttnImplementation // resolved: AttnEager or AttnSDPA
 	info      LoadInfo
 	worker    *torch.Worker
 	owned     []*ts.Tensor
@@ -65,6 +66,10 @@ func (m *Model) DType() DType { return m.dtype }
 
 // Device returns the device the model runs on.
 func (m *Model) Device() Device { return m.dev }
+
+// Attention returns the attention implementation the model runs (AttnEager or
+// AttnSDPA; Info().Attention says why).
+func (m *Model) Attention() AttnImplementation { return m.attn }
 
 // Info describes what Load read.
 func (m *Model) Info() LoadInfo { return m.info }
@@ -182,7 +187,7 @@ func (m *Model) run(fn func(g *graph) error) error {
 		}
 		var s torch.Scope
 		defer s.Free()
-		g := &graph{s: &s, dtype: m.dtype, dev: m.dev}
+		g := &graph{s: &s, dtype: m.dtype, dev: m.dev, attn: m.attn}
 		if err := fn(g); err != nil {
 			return err
 		}

@@ -17,6 +17,7 @@ type graph struct {
 	err   error
 	dtype DType
 	dev   Device
+	attn  AttnImplementation
 }
 
 func (g *graph) keep(op string, t *ts.Tensor, err error) *ts.Tensor {
@@ -205,6 +206,16 @@ func (g *graph) softmaxFloat(a *ts.Tensor, dim int64) *ts.Tensor {
 	return g.keep("softmax", t, err)
 }
 
+// sdpa is torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask,
+// dropout_p=0, is_causal=causal, scale=scale); mask may be nil (None).
+func (g *graph) sdpa(q, k, v, mask *ts.Tensor, causal bool, scale float64) *ts.Tensor {
+	if !g.live(q, k, v) {
+		return nil
+	}
+	t, err := ts.ScaledDotProductAttention(q, k, v, orNone(mask), 0, causal, []float64{scale})
+	return g.keep("scaled_dot_product_attention", t, err)
+}
+
 // to converts a to dtype d (the same tensor data, new handle, if it already is d).
 func (g *graph) to(a *ts.Tensor, d gotch.DType) *ts.Tensor {
 	if !g.live(a) {
@@ -320,6 +331,15 @@ func (g *graph) ints(data []int64, shape []int64) *ts.Tensor {
 	}
 	t, err := torch.FromInt64(data, shape)
 	return g.move(g.keep("tensor", t, err), gotch.Int64)
+}
+
+// bools uploads a boolean mask to the model's device.
+func (g *graph) bools(data []bool, shape []int64) *ts.Tensor {
+	if g.err != nil {
+		return nil
+	}
+	t, err := torch.FromBool(data, shape)
+	return g.move(g.keep("tensor", t, err), gotch.Bool)
 }
 
 func (g *graph) move(t *ts.Tensor, dt gotch.DType) *ts.Tensor {

@@ -25,11 +25,52 @@ func (t *TextTransformer) forward(g *graph, tok Tokens) *ts.Tensor {
 	bsz, seq := int64(tok.Batch), int64(tok.Len)
 	ids := g.ints(tok.InputIDs, []int64{bsz, seq})
 	h := t.Embeddings.forward(g, ids, seq)
-	mask := g.floats(attentionMask(tok, g.dtype.minValue()), []int64{bsz, 1, seq, seq}, g.dtype.gotch())
-	h = g.layerNorm(t.Encoder.forward(g, h, mask), &t.FinalLayerNorm)
+	h = g.layerNorm(t.Encoder.forward(g, h, t.mask(g, tok)), &t.FinalLayerNorm)
 	// last_hidden_state[arange(B), pool_index]: the same values, gathered from rows.
 	idx := g.ints(poolRows(tok, t.cfg), []int64{bsz})
 	return g.indexSelect(g.reshape(h, bsz*seq, -1), 0, idx)
+}
+
+// mask builds the attention mask every layer gets, for the graph's implementation.
+func (t *TextTransformer) mask(g *graph, tok Tokens) *attnMask {
+	bsz, seq := int64(tok.Batch), int64(tok.Len)
+	if g.attn == AttnSDPA {
+		m := sdpaMask(tok)
+		if m == nil { // sdpa_attention_forward: is_causal = q_length > 1 and attention_mask is None
+			return &attnMask{causal: seq > 1}
+		}
+		return &attnMask{t: g.bools(m, []int64{bsz, 1, seq, seq})}
+	}
+	return &attnMask{t: g.floats(attentionMask(tok, g.dtype.minValue()), []int64{bsz, 1, seq, seq}, g.dtype.gotch())}
+}
+
+// sdpaMask is what transformers 5's create_causal_mask gives SDPA for the text
+// tower: nil when no position is padded (attention_mask absent or all nonzero:
+// _ignore_causal_mask_sdpa, then SDPA's is_causal does the causal part), else the
+// boolean [B, 1, L, L] mask causal AND padding (kv <= q and attention_mask[b, kv] != 0,
+// the mask cast to bool), in any dtype.
+func sdpaMask(tok Tokens) []bool {
+	padded := false
+	for _, v := range tok.AttentionMask {
+		if v == 0 {
+			padded = true
+			break
+		}
+	}
+	if !padded {
+		return nil
+	}
+	b, l := tok.Batch, tok.Len
+	out := make([]bool, b*l*l)
+	for n := 0; n < b; n++ {
+		for i := 0; i < l; i++ {
+			row := out[(n*l+i)*l : (n*l+i+1)*l]
+			for j := 0; j <= i; j++ {
+				row[j] = tok.AttentionMask[n*l+j] != 0
+			}
+		}
+	}
+	return out
 }
 
 // attentionMask is the [B, 1, L, L] additive mask CLIPTextTransformer hands every

@@ -23,6 +23,6 @@ func (v *VisionTransformer) bind(b *binder, name string, c VisionConfig) {
 // pixels: [N, C, H, W] in the model's dtype and device.
 func (v *VisionTransformer) forward(g *graph, pixels *ts.Tensor, batch int64) *ts.Tensor {
 	h := g.layerNorm(v.Embeddings.forward(g, pixels, batch), &v.PreLayrnorm)
-	h = v.Encoder.forward(g, h, nil)
+	h = v.Encoder.forward(g, h, nil) // no mask; CLIPAttention.is_causal is False
 	return g.layerNorm(g.sel(h, 1, 0), &v.PostLayernorm)
 }

@@ -2,13 +2,15 @@ package preprocess
 
 import (
 	"bytes"
+	"image"
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
 )
 
 // BMP and TIFF go through golang.org/x/image; samples are stored values, so the
-// RGB conversion rules are the only Pillow behaviour to match. Variants those
+// RGB conversion rules are the only Pillow behaviour to match. A 32-bit BMP that these
+// decoders read is Pillow's "BGRX" (RGB): no alpha for AlphaOnWhite. Variants those
 // decoders lack (BMP 1/4/16-bit and RLE, TIFF JPEG/CCITT compression) are
 // KindUnsupported here although Pillow reads them.
 
@@ -35,6 +37,11 @@ func decodeTIFF(data []byte, opts Options) (decoded, error) {
 		return decoded{}, classify("tiff", err)
 	}
 	d := decoded{rgb: toRGB(m, true)}
+	if _, ok := m.(*image.NRGBA); ok && opts.AlphaOnWhite {
+		// unassociated alpha (ExtraSamples 2): Pillow's "RGBA". Associated alpha is
+		// "RGBa", which has no "A" band: transformers 5 does not composite it.
+		d.transparency.alpha = alphaBand(m)
+	}
 	if o, ok := exifOrientation(data); ok {
 		d.orientation = o
 	}

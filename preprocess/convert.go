@@ -185,3 +185,52 @@ func clamp8(v int) uint8 {
 	}
 	return uint8(v)
 }
+
+// alphaBand returns the alpha of each pixel of m, row-major, as Pillow's RGBA
+// conversion holds it (16-bit: the high byte; a palette: the entry's alpha), or nil
+// for an image type without alpha.
+func alphaBand(m image.Image) []uint8 {
+	b := m.Bounds()
+	w, h := b.Dx(), b.Dy()
+	out := make([]uint8, w*h)
+	switch s := m.(type) {
+	case *image.NRGBA:
+		for y := 0; y < h; y++ {
+			row := s.Pix[y*s.Stride : y*s.Stride+4*w]
+			for x := 0; x < w; x++ {
+				out[y*w+x] = row[4*x+3]
+			}
+		}
+	case *image.NRGBA64:
+		for y := 0; y < h; y++ {
+			row := s.Pix[y*s.Stride : y*s.Stride+8*w]
+			for x := 0; x < w; x++ {
+				out[y*w+x] = row[8*x+6]
+			}
+		}
+	case *image.NYCbCrA:
+		for y := 0; y < h; y++ {
+			copy(out[y*w:(y+1)*w], s.A[y*s.AStride:y*s.AStride+w])
+		}
+	case *image.Paletted:
+		var pa [256]uint8
+		for i := range pa {
+			pa[i] = 255 // entries past the palette: opaque black, as Go pads
+		}
+		for i, c := range s.Palette {
+			if i < 256 {
+				_, _, _, a := c.RGBA()
+				pa[i] = uint8(a >> 8)
+			}
+		}
+		for y := 0; y < h; y++ {
+			row := s.Pix[y*s.Stride : y*s.Stride+w]
+			for x, idx := range row {
+				out[y*w+x] = pa[idx]
+			}
+		}
+	default:
+		return nil
+	}
+	return out
+}

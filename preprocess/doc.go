@@ -6,6 +6,7 @@
 //
 //	decode (as Pillow: libjpeg-turbo for JPEG, Pillow's rules for PNG/GIF/WebP/BMP/TIFF)
 //	→ [EXIF orientation, Options.ApplyEXIF] → convert("RGB") as Pillow
+//	  [or transformers 5's convert_to_rgb: transparency onto white, Options.AlphaOnWhite]
 //	→ resize, shortest edge, Pillow BICUBIC (fixed point, two passes, uint8 between;
 //	  vertical first where Pillow 13 puts it first: the height shrinks by more than
 //	  twice as many pixels as the width)

@@ -55,7 +55,25 @@ func decodeGIF(data []byte, opts Options) (decoded, error) {
 			out.Pix[o], out.Pix[o+1], out.Pix[o+2] = c[0], c[1], c[2]
 		}
 	}
-	return decoded{rgb: out}, nil
+	d := decoded{rgb: out}
+	if opts.AlphaOnWhite && g.transparent >= 0 {
+		// Pillow: mode P (or L) with info["transparency"] = the index: its pixels, the
+		// canvas fill included, get alpha 0; convert("RGB") keeps the entry's colour.
+		t := fill                       // the canvas is filled with the transparency index
+		alpha := make([]uint8, g.w*g.h) // so it is transparent outside the frame
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				if p.Pix[p.PixOffset(x, y)] == t {
+					alpha[y*g.w+x] = 0
+				} else {
+					alpha[y*g.w+x] = 255
+				}
+			}
+		}
+		c := lut[t]
+		d.transparency = transparency{alpha: alpha, key: [3]int{int(c[0]), int(c[1]), int(c[2])}, hasKey: true}
+	}
+	return d, nil
 }
 
 type gifInfo struct {

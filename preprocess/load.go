@@ -26,6 +26,13 @@ type Options struct {
 	// MaxPixels rejects images with more pixels (checked from the header,
 	// before any pixel buffer is allocated). 0 means DefaultMaxPixels; < 0 no limit.
 	MaxPixels int
+	// AlphaOnWhite is transformers 5's convert_to_rgb (both of its image processor
+	// backends): transparency is composited onto white, as Pillow's alpha_composite
+	// does, where transformers 4 drops the alpha. In the manual flow that is the alpha
+	// band or the transparency colour; with ApplyEXIF (the pipeline's load_image, which
+	// converts to RGB first) only a transparency colour survives to be composited
+	// (alpha.go).
+	AlphaOnWhite bool
 }
 
 // ManualOptions matches the manual flow: Image.open(path) → processor.
@@ -110,17 +117,22 @@ func decodeWith(data []byte, opts Options, bufs *bufPool, cols func(w, h int) (i
 		}
 		return RGB{}, classify(format, err)
 	}
+	if opts.AlphaOnWhite { // pixel by pixel: before or after the transpose alike
+		d.applyAlphaOnWhite(opts)
+	}
 	if d.orientation > 1 && (opts.ApplyEXIF || format == "tiff") {
 		d.rgb = transpose(d.rgb, d.orientation)
 	}
 	return d.rgb, nil
 }
 
-// decoded is a format decoder's result: the RGB pixels and the orientation that
-// Pillow's getexif() would report (0 or 1: none).
+// decoded is a format decoder's result: the RGB pixels (Pillow's convert("RGB")), the
+// orientation that Pillow's getexif() would report (0 or 1: none), and the image's
+// transparency (for AlphaOnWhite).
 type decoded struct {
-	rgb         RGB
-	orientation int
+	rgb          RGB
+	orientation  int
+	transparency transparency
 }
 
 // sniff identifies the format by its signature, as Pillow's _accept functions.

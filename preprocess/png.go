@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"encoding/binary"
 	"encoding/hex"
+	"image"
 	"image/png"
 	"io"
 	"strings"
@@ -28,6 +29,9 @@ func decodePNG(data []byte, opts Options) (decoded, error) {
 		return decoded{}, classify("png", err)
 	}
 	d := decoded{rgb: toRGB(m, meta.colorType == 0 && meta.depth == 16)}
+	if opts.AlphaOnWhite {
+		d.transparency = pngTransparency(m, meta)
+	}
 	if opts.ApplyEXIF {
 		d.orientation = orientation(meta.exif, meta.haveExif, meta.xmp)
 	}
@@ -39,6 +43,60 @@ type pngMeta struct {
 	depth, colorType int
 	exif, xmp        []byte
 	haveExif         bool
+	trns             []byte // the tRNS chunk, nil if none
+}
+
+// pngTransparency is what Pillow's PNG plugin makes of the alpha samples and the tRNS
+// chunk (PngImagePlugin.chunk_tRNS): gray+alpha and RGBA have an alpha band (16-bit:
+// its high byte); a palette's tRNS gives per-entry alphas, and is a transparency key
+// (the entry's colour after convert("RGB")) only when it holds a single 0 among 255s;
+// gray and RGB tRNS are a key, 16-bit values compared with the converted samples.
+func pngTransparency(m image.Image, meta pngMeta) transparency {
+	var t transparency
+	switch meta.colorType {
+	case 4, 6:
+		t.alpha = alphaBand(m)
+	case 3:
+		if meta.trns == nil {
+			break
+		}
+		t.alpha = alphaBand(m)
+		if i, ok := simplePaletteTRNS(meta.trns); ok {
+			if p, isP := m.(*image.Paletted); isP && i < len(p.Palette) {
+				c := paletteRGB(p.Palette)[i]
+				t.key, t.hasKey = [3]int{int(c[0]), int(c[1]), int(c[2])}, true
+			} else {
+				t.key, t.hasKey = [3]int{0, 0, 0}, true // an entry past the palette: black
+			}
+		}
+	case 0:
+		if len(meta.trns) >= 2 {
+			v := int(binary.BigEndian.Uint16(meta.trns))
+			t.key, t.hasKey = [3]int{v, v, v}, true
+		}
+	case 2:
+		if len(meta.trns) >= 6 {
+			b := meta.trns
+			t.key = [3]int{int(binary.BigEndian.Uint16(b)), int(binary.BigEndian.Uint16(b[2:])), int(binary.BigEndian.Uint16(b[4:]))}
+			t.hasKey = true
+		}
+	}
+	return t
+}
+
+// simplePaletteTRNS matches Pillow's _simple_palette (b"^\xff*\x00\xff*$"): one fully
+// transparent entry among opaque ones, which Pillow keeps as an int index.
+func simplePaletteTRNS(b []byte) (int, bool) {
+	idx := -1
+	for i, v := range b {
+		switch {
+		case v == 0 && idx < 0:
+			idx = i
+		case v != 0xff:
+			return 0, false
+		}
+	}
+	return idx, idx >= 0
 }
 
 // pngChunks reads IHDR and the metadata chunks (CRCs are left to image/png).
@@ -82,6 +140,10 @@ func pngChunks(b []byte) (pngMeta, error) {
 				}
 			case "XML:com.adobe.xmp":
 				m.xmp = v
+			}
+		case "tRNS":
+			if m.trns == nil {
+				m.trns = append([]byte{}, body...)
 			}
 		case "IEND":
 			return m, nil

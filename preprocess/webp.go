@@ -33,6 +33,9 @@ func decodeWebP(data []byte, opts Options) (decoded, error) {
 		out = toRGB(m, true)
 	}
 	d := decoded{rgb: out}
+	if opts.AlphaOnWhite {
+		d.transparency.alpha = alphaBand(m) // Pillow: RGBA when the file has alpha
+	}
 	if opts.ApplyEXIF {
 		exif, xmp := webpMeta(data)
 		d.orientation = orientation(exif, exif != nil, xmp)

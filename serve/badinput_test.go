@@ -79,7 +79,7 @@ func TestBadInputMatrix(t *testing.T) {
 	url := hs.URL + "/v1/zero-shot-image-classification"
 	var m matrix
 	good := readFile(t, "testdata", "pipeline", "chelsea.png")
-	goodImg, err := preprocess.Decode(good, preprocess.PipelineOptions)
+	goodImg, err := preprocess.Decode(good, c.Profile().PipelineOptions())
 	require.NoError(t, err)
 
 	images, err := servetest.Images("..")
@@ -87,7 +87,7 @@ func TestBadInputMatrix(t *testing.T) {
 	for _, im := range images {
 		// Library: Decode gives the typed error; a decodable one classifies.
 		var lib string
-		img, err := preprocess.Decode(im.Data, preprocess.PipelineOptions)
+		img, err := preprocess.Decode(im.Data, c.Profile().PipelineOptions())
 		if im.Kind == 0 {
 			require.NoError(t, err, im.Name)
 			res, err := c.Classify(context.Background(), img, zeroshot.Request{Labels: []string{"cat", "dog"}})

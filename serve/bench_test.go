@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/zeroshot-clip/zeroshot/clip"
-	"github.com/zeroshot-clip/zeroshot/preprocess"
 	"github.com/zeroshot-clip/zeroshot/zeroshot"
 )
 
@@ -23,7 +22,7 @@ func BenchmarkParts(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	pv, err := c.Processor.PreprocessData(img, preprocess.PipelineOptions)
+	pv, err := c.Processor.PreprocessData(img, c.Profile().PipelineOptions())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -34,7 +33,7 @@ func BenchmarkParts(b *testing.B) {
 	}
 	b.Run("decode+preprocess", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			c.Processor.PreprocessData(img, preprocess.PipelineOptions)
+			c.Processor.PreprocessData(img, c.Profile().PipelineOptions())
 		}
 	})
 	b.Run("image-forward", func(b *testing.B) {

@@ -393,7 +393,8 @@ func (s *Server) pixels(ctx context.Context, k clientKey, data []byte) (pv []flo
 		return nil, 0, 0, err
 	}
 	defer s.decoders.release()
-	opts := preprocess.Options{ApplyEXIF: true, MaxPixels: s.opts.MaxPixels} // as the pipeline's load_image
+	opts := s.c.Profile().PipelineOptions() // as the pipeline's load_image
+	opts.MaxPixels = s.opts.MaxPixels
 	p := s.c.Processor
 	if cfg := p.Config(); cfg.DoCenterCrop {
 		pv, err = p.PreprocessData(data, opts) // recycles the decode buffers

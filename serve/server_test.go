@@ -99,7 +99,7 @@ func TestClassifyMatchesPipeline(t *testing.T) {
 			c := openClassifier(t, model)
 			_, hs := newTestServer(t, c, Options{})
 			var g pipelineGolden
-			require.NoError(t, json.Unmarshal(readFile(t, "testdata", "pipeline", golden.PipelineFile(model, torch.Version())), &g))
+			require.NoError(t, json.Unmarshal(readFile(t, "testdata", "pipeline", golden.DefaultPipelineFile(model, torch.Version())), &g))
 			n := 0
 			for _, tc := range g.Cases {
 				if hasDuplicates(tc.Labels) {
@@ -119,7 +119,7 @@ func TestClassifyMatchesPipeline(t *testing.T) {
 					assert.Equal(t, want.Label, got[i].Label)
 					assert.InDelta(t, want.Score, got[i].Score, 1e-5)
 				}
-				dec, err := preprocess.Decode(img, preprocess.PipelineOptions)
+				dec, err := preprocess.Decode(img, c.Profile().PipelineOptions())
 				require.NoError(t, err)
 				lib, err := c.Classify(context.Background(), dec, zeroshot.Request{Labels: tc.Labels, Template: tmpl})
 				require.NoError(t, err)
@@ -216,7 +216,7 @@ func TestEmbeddings(t *testing.T) {
 	require.Len(t, got.ImageEmbeds, 2)
 	require.Len(t, got.TextEmbeds, 3)
 	for i, data := range imgs {
-		img, err := preprocess.Decode(data, preprocess.PipelineOptions)
+		img, err := preprocess.Decode(data, c.Profile().PipelineOptions())
 		require.NoError(t, err)
 		pv, err := c.Processor.Preprocess(img)
 		require.NoError(t, err)

@@ -4,16 +4,22 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/zeroshot-clip/zeroshot/clip"
 	"github.com/zeroshot-clip/zeroshot/preprocess"
 	"github.com/zeroshot-clip/zeroshot/tokenize"
+	"github.com/zeroshot-clip/zeroshot/tvprocess"
 )
 
 // Options configure Open.
 type Options struct {
-	Model clip.Options // device, dtype, threads
+	// Model: device, dtype, threads; Model.Attention overrides the profile's attention.
+	Model clip.Options
+	// Parity is the Python to reproduce (ParityAuto: the one for the linked libtorch);
+	// it picks the image processor backend, the transparency rule and the attention.
+	Parity Parity
+	// Backend overrides the parity's image processor backend.
+	Backend Backend
 	// LabelCacheSize bounds the label sets kept in memory (default 64).
 	LabelCacheSize int
 	// LabelCacheBytes bounds the memory of the label sets kept (default 1 GiB: about
@@ -61,9 +67,10 @@ func (r Request) templates() []string {
 // Classifier is the zero-shot pipeline over one model. Safe for concurrent use.
 type Classifier struct {
 	Model     *clip.Model
-	Processor *preprocess.Processor
+	Processor ImageProcessor
 	Tokenizer *tokenize.Tokenizer
 
+	profile      Profile
 	id           string // identity of the model for the label cache
 	labels       *labelCache
 	textBatch    int
@@ -72,9 +79,14 @@ type Classifier struct {
 }
 
 // Open loads a model directory (config.json, weights, preprocessor_config.json and the
-// tokenizer files, as a Hugging Face snapshot has them). Close frees the model.
+// tokenizer files, as a Hugging Face snapshot has them) for opts' parity profile.
+// Close frees the model.
 func Open(dir string, opts Options) (*Classifier, error) {
-	proc, err := loadProcessor(dir)
+	prof, err := ResolveProfile(opts.Parity, opts.Backend, opts.Model.Attention)
+	if err != nil {
+		return nil, err
+	}
+	proc, err := loadImageProcessor(dir, prof.Backend)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +94,9 @@ func Open(dir string, opts Options) (*Classifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer of %s: %w", dir, err)
 	}
-	m, err := clip.Load(dir, opts.Model)
+	mopts := opts.Model
+	mopts.Attention = prof.Attention
+	m, err := clip.Load(dir, mopts)
 	if err != nil {
 		return nil, err
 	}
@@ -91,22 +105,26 @@ func Open(dir string, opts Options) (*Classifier, error) {
 	return c, nil
 }
 
-func loadProcessor(dir string) (*preprocess.Processor, error) {
-	cfg, err := preprocess.LoadConfig(filepath.Join(dir, "preprocessor_config.json"))
-	if err != nil {
-		return nil, err
-	}
-	return preprocess.New(cfg)
-}
-
 // New makes a classifier over already loaded parts; Close then leaves the model open.
-func New(m *clip.Model, proc *preprocess.Processor, tok *tokenize.Tokenizer, opts Options) *Classifier {
+// Its profile is opts' parity with proc's backend and m's attention.
+func New(m *clip.Model, proc ImageProcessor, tok *tokenize.Tokenizer, opts Options) *Classifier {
 	info := m.Info()
-	id := fmt.Sprintf("%s|%s|%s|%v", info.Path, m.DType(), m.Device(), fileStamp(info.Path))
-	return &Classifier{Model: m, Processor: proc, Tokenizer: tok, id: id,
+	id := fmt.Sprintf("%s|%s|%s|%s|%v", info.Path, m.DType(), m.Device(), m.Attention(), fileStamp(info.Path))
+	prof, err := ResolveProfile(opts.Parity, BackendAuto, m.Attention())
+	if err != nil { // an unknown Parity: the libtorch's default
+		prof, _ = ResolveProfile(ParityAuto, BackendAuto, m.Attention())
+	}
+	prof.Backend = BackendPIL
+	if _, ok := proc.(*tvprocess.Processor); ok {
+		prof.Backend = BackendTorchvision
+	}
+	return &Classifier{Model: m, Processor: proc, Tokenizer: tok, id: id, profile: prof,
 		labels:    newLabelCache(opts.LabelCacheSize, opts.LabelCacheBytes, opts.LabelCacheDir),
 		textBatch: opts.TextBatch, textProgress: opts.TextProgress}
 }
+
+// Profile is what the classifier computes with (Attention: the model's).
+func (c *Classifier) Profile() Profile { return c.profile }
 
 func fileStamp(path string) string {
 	st, err := os.Stat(path)
@@ -160,8 +178,8 @@ func (c *Classifier) LabelEmbeddingsContext(ctx context.Context, req Request) (*
 	return l, nil
 }
 
-// Classify scores one image (as decoded by preprocess.Load with PipelineOptions, or
-// FromImage) against req's labels.
+// Classify scores one image (as decoded by preprocess.Load with the profile's
+// PipelineOptions, or FromImage) against req's labels.
 func (c *Classifier) Classify(ctx context.Context, img preprocess.RGB, req Request) ([]Result, error) {
 	out, err := c.ClassifyBatch(ctx, []preprocess.RGB{img}, req)
 	if err != nil {
@@ -205,7 +223,7 @@ func (c *Classifier) pixels(imgs []preprocess.RGB) (clip.Pixels, error) {
 
 // pixelBatch preprocesses imgs (in parallel) into one [N,3,H,W] batch; without center
 // crop, images of different output sizes cannot share a batch.
-func pixelBatch(p *preprocess.Processor, imgs []preprocess.RGB) (clip.Pixels, error) {
+func pixelBatch(p ImageProcessor, imgs []preprocess.RGB) (clip.Pixels, error) {
 	w, h := p.OutputSize(imgs[0].W, imgs[0].H)
 	if !p.Config().DoCenterCrop {
 		for _, im := range imgs[1:] {
@@ -221,12 +239,12 @@ func pixelBatch(p *preprocess.Processor, imgs []preprocess.RGB) (clip.Pixels, er
 	return clip.Pixels{Data: data, Batch: len(imgs), Channels: 3, Height: h, Width: w}, nil
 }
 
-// ClassifyFiles loads each path as the pipeline's load_image does (EXIF applied) and
-// classifies them in one batch.
+// ClassifyFiles loads each path as the pipeline's load_image does (EXIF applied; the
+// profile's transparency rule) and classifies them in one batch.
 func (c *Classifier) ClassifyFiles(ctx context.Context, paths []string, req Request) ([][]Result, error) {
 	imgs := make([]preprocess.RGB, len(paths))
 	for i, p := range paths {
-		img, err := preprocess.Load(p, preprocess.PipelineOptions)
+		img, err := preprocess.Load(p, c.profile.PipelineOptions())
 		if err != nil {
 			return nil, err
 		}

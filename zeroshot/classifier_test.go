@@ -80,7 +80,7 @@ func TestLabelCache(t *testing.T) {
 	m, err := clip.Load(filepath.Join("..", "testdata", "models", "tiny-l14"), clip.Options{Threads: 1})
 	require.NoError(t, err)
 	defer m.Close()
-	proc, err := loadProcessor(filepath.Join("..", "testdata", "models", "tiny-l14"))
+	proc, err := loadImageProcessor(filepath.Join("..", "testdata", "models", "tiny-l14"), BackendPIL)
 	require.NoError(t, err)
 	tok, err := tokenize.Load(filepath.Join("..", "testdata", "models", "tiny-l14"))
 	require.NoError(t, err)

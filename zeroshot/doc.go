@@ -12,6 +12,13 @@
 // with ties kept in label order. One label scores 1.0. Scores equal the pipeline's
 // float32 values (widened to float64, as Python's .tolist() does).
 //
+// Which Python: Options.Parity (see Parity). "4.54" is transformers 4.54 on torch 2.1.0:
+// the PIL image processor (package preprocess), eager attention. "5" is transformers 5 on
+// torch 2.11 with its defaults: the torchvision image processor (package tvprocess),
+// transparency composited onto white, SDPA attention. The default is the one pip would
+// install beside the linked libtorch; Options.Backend and Options.Model.Attention
+// override single choices, and Classifier.Profile says what is in force.
+//
 // Beyond the pipeline: label embeddings depend only on (model, templates, labels), so a
 // Classifier computes them once per label set and reuses them for every image; N images
 // × K labels costs N image forwards and one text pass. With several templates the label

@@ -25,7 +25,7 @@ type EachOptions struct {
 
 // ClassifyEach classifies many files against one label set, for directories of images:
 // the label embeddings are computed once (or taken from the cache), then the files are
-// decoded as the pipeline does (EXIF applied) and preprocessed on Decoders goroutines,
+// decoded as the pipeline does (EXIF applied, the profile's transparency rule) and preprocessed on Decoders goroutines,
 // one batch ahead of the model, and classified BatchSize at a time. fn gets each batch's
 // outcomes in the order of paths, one FileResult per path.
 //
@@ -125,7 +125,7 @@ func (c *Classifier) decodeBatch(ctx context.Context, paths []string, workers in
 
 func (c *Classifier) decodeOne(path string) decoded {
 	d := decoded{path: path}
-	img, err := preprocess.Load(path, preprocess.PipelineOptions)
+	img, err := preprocess.Load(path, c.profile.PipelineOptions())
 	if err != nil {
 		d.err = err
 		return d

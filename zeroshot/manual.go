@@ -15,14 +15,29 @@ import (
 //
 // which in Go is Process → clip.Model.Forward → Softmax(out.LogitsPerImage).
 type Processor struct {
-	Image     *preprocess.Processor
+	Image     ImageProcessor
 	Tokenizer *tokenize.Tokenizer
+	// Options decode images as the manual flow does under the profile (no EXIF
+	// transpose; transformers 5 composites transparency onto white): pass them to
+	// preprocess.Load.
+	Options preprocess.Options
 }
 
 // LoadProcessor reads preprocessor_config.json and the tokenizer files of a model
-// directory, as AutoProcessor.from_pretrained does.
+// directory, as AutoProcessor.from_pretrained does, with the image processor backend of
+// the default parity of the linked libtorch (LoadProcessorFor chooses).
 func LoadProcessor(dir string) (*Processor, error) {
-	img, err := loadProcessor(dir)
+	return LoadProcessorFor(dir, ParityAuto, BackendAuto)
+}
+
+// LoadProcessorFor is LoadProcessor for a parity and backend (as Options.Parity and
+// Options.Backend).
+func LoadProcessorFor(dir string, parity Parity, backend Backend) (*Processor, error) {
+	prof, err := ResolveProfile(parity, backend, clip.AttnAuto)
+	if err != nil {
+		return nil, err
+	}
+	img, err := loadImageProcessor(dir, prof.Backend)
 	if err != nil {
 		return nil, err
 	}
@@ -30,11 +45,11 @@ func LoadProcessor(dir string) (*Processor, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Processor{Image: img, Tokenizer: tok}, nil
+	return &Processor{Image: img, Tokenizer: tok, Options: prof.ManualOptions()}, nil
 }
 
 // Process preprocesses images (decoded as the manual flow does: preprocess.Load with
-// ManualOptions, no EXIF transpose) and tokenizes texts with the given options
+// p.Options, no EXIF transpose) and tokenizes texts with the given options
 // (the zero value is padding=True).
 func (p *Processor) Process(images []preprocess.RGB, texts []string, opt tokenize.Options) (clip.Pixels, clip.Tokens, error) {
 	var px clip.Pixels

@@ -36,9 +36,36 @@ type pipelineGolden struct {
 
 var fixtureModels = []string{"tiny-l14", "odd"}
 
-func readGolden(t *testing.T, name string) pipelineGolden {
+// goldenProfile is one Python reference whose pipeline goldens exist for the linked
+// libtorch, with the Options that reproduce it.
+type goldenProfile struct {
+	name   string // for the log
+	suffix string // of testdata/pipeline/<model><suffix>.json
+	opts   Options
+}
+
+// goldenProfiles lists them: on libtorch 2.1.0 transformers 4.54 only (no transformers 5
+// runs there); on 2.11.0 transformers 5 with eager attention and the PIL backend (which
+// is also what the "4.54" profile computes on this libtorch: the fixtures have no
+// transparency) and transformers 5 with its defaults (SDPA, torchvision).
+func goldenProfiles(t testing.TB) []goldenProfile {
+	v := torch.Version()
+	base := golden.Suffix(v)
+	ps := []goldenProfile{{"4.54", base, Options{Parity: Parity454}}}
+	if _, err := os.Stat(filepath.Join("..", "testdata", "pipeline", "tiny-l14"+base+"-v5.json")); err == nil {
+		eagerPIL := Options{Parity: Parity5, Backend: BackendPIL}
+		eagerPIL.Model.Attention = clip.AttnEager
+		ps = append(ps, goldenProfile{"5 backend=pil attention=eager", base, eagerPIL},
+			goldenProfile{"5", base + "-v5", Options{Parity: Parity5}})
+	} else {
+		t.Logf("libtorch %s: no transformers 5 goldens (it needs torch >= 2.2): profile 4.54 only", v)
+	}
+	return ps
+}
+
+func readGolden(t *testing.T, name, suffix string) pipelineGolden {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "pipeline", golden.PipelineFile(name, torch.Version())))
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "pipeline", name+suffix+".json"))
 	require.NoError(t, err)
 	var g pipelineGolden
 	require.NoError(t, json.Unmarshal(b, &g))
@@ -47,74 +74,99 @@ func readGolden(t *testing.T, name string) pipelineGolden {
 
 func openFixture(t *testing.T, name string) *Classifier {
 	t.Helper()
-	c, err := Open(filepath.Join("..", "testdata", "models", name), Options{Model: clip.Options{Threads: 1}})
+	return openFixtureWith(t, name, Options{Parity: Parity454})
+}
+
+func openFixtureWith(t *testing.T, name string, opts Options) *Classifier {
+	t.Helper()
+	opts.Model.Threads = 1
+	c, err := Open(filepath.Join("..", "testdata", "models", name), opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return c
 }
 
-// The pipeline's output, case by case: same labels in the same order, scores equal.
+// The pipeline's output, case by case, for every profile with goldens on this
+// libtorch: same labels in the same order, scores within the gate (1e-6 at
+// batch size 1); the log says how many are bit-identical.
 func TestPipelineParity(t *testing.T) {
-	for _, name := range fixtureModels {
-		t.Run(name, func(t *testing.T) {
-			g := readGolden(t, name)
-			c := openFixture(t, name)
-			var maxDiff float64
-			exact, total := 0, 0
-			for _, tc := range g.Cases {
-				req := Request{Labels: tc.Labels, AllowDuplicates: true}
-				if tc.TemplateGiven {
-					req.Template = tc.Template
-				}
-				got, err := c.ClassifyFiles(context.Background(),
-					[]string{filepath.Join("..", "testdata", "pipeline", tc.Image)}, req)
-				require.NoError(t, err, tc.Image)
-				require.Len(t, got[0], len(tc.Pipeline))
-				for i, want := range tc.Pipeline {
-					assert.Equal(t, want.Label, got[0][i].Label, "%s %v: rank %d", tc.Image, tc.Labels, i)
-					d := math.Abs(want.Score - got[0][i].Score)
-					maxDiff = math.Max(maxDiff, d)
-					if d == 0 {
-						exact++
-					}
-					total++
-				}
-			}
-			t.Logf("%s: %d cases, scores max |Δ| %.3g, %d of %d bit-identical", name, len(g.Cases), maxDiff, exact, total)
-			assert.LessOrEqual(t, maxDiff, 1e-5)
-		})
+	for _, prof := range goldenProfiles(t) {
+		for _, name := range fixtureModels {
+			t.Run(prof.name+"/"+name, func(t *testing.T) { pipelineParity(t, name, prof) })
+		}
 	}
 }
 
-// The tutorial's manual flow: processor(text, images, padding=True) → model → softmax.
-func TestManualFlowParity(t *testing.T) {
-	for _, name := range fixtureModels {
-		t.Run(name, func(t *testing.T) {
-			g := readGolden(t, name)
-			dir := filepath.Join("..", "testdata", "models", name)
-			p, err := LoadProcessor(dir)
-			require.NoError(t, err)
-			m, err := clip.Load(dir, clip.Options{Threads: 1})
-			require.NoError(t, err)
-			defer m.Close()
-			var maxLogit, maxProb float64
-			for _, tc := range g.Cases {
-				img, err := preprocess.Load(filepath.Join("..", "testdata", "pipeline", tc.Image), preprocess.ManualOptions)
-				require.NoError(t, err)
-				px, tok, err := p.Process([]preprocess.RGB{img}, tc.Labels, tokenize.Options{})
-				require.NoError(t, err)
-				out, err := m.Forward(px, tok)
-				require.NoError(t, err)
-				probs, err := Softmax(out.LogitsPerImage)
-				require.NoError(t, err)
-				for i := range tc.Labels {
-					maxLogit = math.Max(maxLogit, math.Abs(tc.Manual.Logits[i]-float64(out.LogitsPerImage.Data[i])))
-					maxProb = math.Max(maxProb, math.Abs(tc.Manual.Probs[i]-float64(probs.Data[i])))
-				}
+func pipelineParity(t *testing.T, name string, prof goldenProfile) {
+	g := readGolden(t, name, prof.suffix)
+	c := openFixtureWith(t, name, prof.opts)
+	var maxDiff float64
+	exact, total := 0, 0
+	for _, tc := range g.Cases {
+		req := Request{Labels: tc.Labels, AllowDuplicates: true}
+		if tc.TemplateGiven {
+			req.Template = tc.Template
+		}
+		got, err := c.ClassifyFiles(context.Background(),
+			[]string{filepath.Join("..", "testdata", "pipeline", tc.Image)}, req)
+		require.NoError(t, err, tc.Image)
+		require.Len(t, got[0], len(tc.Pipeline))
+		for i, want := range tc.Pipeline {
+			assert.Equal(t, want.Label, got[0][i].Label, "%s %v: rank %d", tc.Image, tc.Labels, i)
+			d := math.Abs(want.Score - got[0][i].Score)
+			maxDiff = math.Max(maxDiff, d)
+			if d == 0 {
+				exact++
 			}
-			t.Logf("%s: logits max |Δ| %.3g, probs max |Δ| %.3g", name, maxLogit, maxProb)
-			assert.LessOrEqual(t, maxLogit, 1e-4)
-			assert.LessOrEqual(t, maxProb, 1e-5)
-		})
+			total++
+		}
 	}
+	t.Logf("%s %s (%s): %d cases, scores max |Δ| %.3g, %d of %d bit-identical", prof.name, name, c.Profile(), len(g.Cases), maxDiff, exact, total)
+	assert.LessOrEqual(t, maxDiff, 1e-6)
+}
+
+// The tutorial's manual flow: processor(text, images, padding=True) → model → softmax,
+// for every profile with goldens on this libtorch.
+func TestManualFlowParity(t *testing.T) {
+	for _, prof := range goldenProfiles(t) {
+		for _, name := range fixtureModels {
+			t.Run(prof.name+"/"+name, func(t *testing.T) { manualParity(t, name, prof) })
+		}
+	}
+}
+
+func manualParity(t *testing.T, name string, prof goldenProfile) {
+	g := readGolden(t, name, prof.suffix)
+	dir := filepath.Join("..", "testdata", "models", name)
+	p, err := LoadProcessorFor(dir, prof.opts.Parity, prof.opts.Backend)
+	require.NoError(t, err)
+	pr, err := ResolveProfile(prof.opts.Parity, prof.opts.Backend, prof.opts.Model.Attention)
+	require.NoError(t, err)
+	m, err := clip.Load(dir, clip.Options{Threads: 1, Attention: pr.Attention})
+	require.NoError(t, err)
+	defer m.Close()
+	var maxLogit, maxProb float64
+	exact, total := 0, 0
+	for _, tc := range g.Cases {
+		img, err := preprocess.Load(filepath.Join("..", "testdata", "pipeline", tc.Image), p.Options)
+		require.NoError(t, err)
+		px, tok, err := p.Process([]preprocess.RGB{img}, tc.Labels, tokenize.Options{})
+		require.NoError(t, err)
+		out, err := m.Forward(px, tok)
+		require.NoError(t, err)
+		probs, err := Softmax(out.LogitsPerImage)
+		require.NoError(t, err)
+		for i := range tc.Labels {
+			dl := math.Abs(tc.Manual.Logits[i] - float64(out.LogitsPerImage.Data[i]))
+			dp := math.Abs(tc.Manual.Probs[i] - float64(probs.Data[i]))
+			maxLogit, maxProb = math.Max(maxLogit, dl), math.Max(maxProb, dp)
+			if dl == 0 && dp == 0 {
+				exact++
+			}
+			total++
+		}
+	}
+	t.Logf("%s %s (%s, %s): logits max |Δ| %.3g, probs max |Δ| %.3g, %d of %d bit-identical", prof.name, name, pr, m.Attention(), maxLogit, maxProb, exact, total)
+	assert.LessOrEqual(t, maxLogit, 1e-4)
+	assert.LessOrEqual(t, maxProb, 1e-6)
 }

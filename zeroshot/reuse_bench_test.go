@@ -25,7 +25,7 @@ func BenchmarkLabelReuse(b *testing.B) {
 	m, err := clip.Load(dir, clip.Options{Threads: 1})
 	require.NoError(b, err)
 	defer m.Close()
-	proc, err := loadProcessor(dir)
+	proc, err := loadImageProcessor(dir, BackendPIL)
 	require.NoError(b, err)
 	tok, err := tokenize.Load(dir)
 	require.NoError(b, err)

@@ -96,6 +96,7 @@ type classifyFlags struct {
 
 func (f *classifyFlags) register(fs *flag.FlagSet) {
 	f.model.register(fs)
+	f.model.registerParity(fs, true)
 	fs.StringVar(&f.labels.labels, "labels", "", "comma-separated candidate labels, e.g. cat,dog,fox")
 	fs.StringVar(&f.labels.labelsFile, "labels-file", "", "file of candidate labels, one per line (blank lines and # comments skipped)")
 	fs.StringVar(&f.labels.template, "template", "", `hypothesis template with one {} for the label (default "`+zeroshot.DefaultTemplate+`")`)

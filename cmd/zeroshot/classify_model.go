@@ -23,7 +23,24 @@ func (m *modelFlags) clipOptions() (clip.Options, error) {
 	if m.threads < 0 {
 		return clip.Options{}, exitUsage{fmt.Errorf("--threads %d: want 0 (libtorch's default) or more", m.threads)}
 	}
-	return clip.Options{Device: dev, DType: dt, Threads: m.threads}, nil
+	_, _, attn, err := m.profile()
+	if err != nil {
+		return clip.Options{}, err
+	}
+	return clip.Options{Device: dev, DType: dt, Threads: m.threads, Attention: attn}, nil
+}
+
+// zeroshotOptions are the classifier options of the flags (checked as clipOptions).
+func (m *modelFlags) zeroshotOptions() (zeroshot.Options, error) {
+	opts, err := m.clipOptions()
+	if err != nil {
+		return zeroshot.Options{}, err
+	}
+	parity, backend, _, err := m.profile()
+	if err != nil {
+		return zeroshot.Options{}, err
+	}
+	return zeroshot.Options{Model: opts, Parity: parity, Backend: backend}, nil
 }
 
 // classifierOptions are the settings of a command's Classifier beyond the model flags.
@@ -36,7 +53,7 @@ type classifierOptions struct {
 // openClassifier resolves --model (downloading it with progress on stderr if needed)
 // and loads it.
 func (m *modelFlags) openClassifier(ctx context.Context, stderr io.Writer, co classifierOptions) (*zeroshot.Classifier, error) {
-	opts, err := m.clipOptions()
+	opts, err := m.zeroshotOptions()
 	if err != nil {
 		return nil, err
 	}
@@ -44,8 +61,8 @@ func (m *modelFlags) openClassifier(ctx context.Context, stderr io.Writer, co cl
 	if err != nil {
 		return nil, err
 	}
-	c, err := zeroshot.Open(dir, zeroshot.Options{Model: opts, LabelCacheDir: co.labelCache,
-		TextBatch: co.textBatch, TextProgress: co.textProgress})
+	opts.LabelCacheDir, opts.TextBatch, opts.TextProgress = co.labelCache, co.textBatch, co.textProgress
+	c, err := zeroshot.Open(dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", m.model, err)
 	}

@@ -74,6 +74,7 @@ type embedFlags struct {
 
 func (f *embedFlags) register(fs *flag.FlagSet) {
 	f.model.register(fs)
+	f.model.registerParity(fs, true)
 	fs.BoolVar(&f.images, "images", false, "embed the images given as arguments (files, directories, globs)")
 	fs.StringVar(&f.texts, "texts", "", "embed these comma-separated texts")
 	fs.StringVar(&f.textsFile, "texts-file", "", "embed the texts of this file, one per line (blank lines and # comments skipped)")

@@ -50,7 +50,7 @@ func TestEmbedTextsGolden(t *testing.T) {
 			stdout := zsOK(t, args...)
 			assert.Equal(t, strings.Join(lines[1:], "\n")+"\n", stdout, "the rows, listed")
 			got, shape := readNPY(t, out)
-			want, wshape := readNPY(t, filepath.Join(golden.ModelDir(mdir, torch.Version()), tc.golden+"_nonempty.npy"))
+			want, wshape := readNPY(t, filepath.Join(golden.DefaultModelDir(mdir, torch.Version()), tc.golden+"_nonempty.npy"))
 			require.Equal(t, wshape, shape)
 			r, err := golden.Compare(got, want)
 			require.NoError(t, err)

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/zeroshot-clip/zeroshot/clip"
 	"github.com/zeroshot-clip/zeroshot/hub"
+	"github.com/zeroshot-clip/zeroshot/zeroshot"
 )
 
 // modelFlags are the flags every command that loads a model shares.
@@ -17,6 +19,11 @@ type modelFlags struct {
 	device   string
 	dtype    string
 	threads  int
+
+	// The parity profile (registerParity): which Python's numbers to reproduce.
+	parity    string
+	backend   string
+	attention string
 }
 
 func (m *modelFlags) register(fs *flag.FlagSet) {
@@ -26,6 +33,35 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.device, "device", "cpu", "cpu, cuda or cuda:N (CUDA needs a CUDA build)")
 	fs.StringVar(&m.dtype, "dtype", "fp32", "fp32, or bf16 (CPU with AVX-512 BF16, or CUDA) / fp16 (CUDA)")
 	fs.IntVar(&m.threads, "threads", 0, "libtorch intra-op threads (0: libtorch's default, one per core)")
+}
+
+// parityHelp explains --parity in every command that has it.
+const parityHelp = "which Python to reproduce: 4.54 (transformers 4.54 on torch 2.1.0: PIL image processor, eager attention) or 5 (transformers 5 on torch 2.11: torchvision image processor, transparency on white, SDPA attention); default: the one for the linked libtorch (zeroshot version)"
+
+// registerParity adds --parity, --image-backend and (withAttention) --attention.
+func (m *modelFlags) registerParity(fs *flag.FlagSet, withAttention bool) {
+	fs.StringVar(&m.parity, "parity", "", parityHelp)
+	fs.StringVar(&m.backend, "image-backend", "", "override the profile's image processor: pil (package preprocess, Pillow's bicubic) or torchvision (libtorch's uint8 antialiased bicubic)")
+	if withAttention {
+		fs.StringVar(&m.attention, "attention", "", "override the profile's attention: eager or sdpa (default: the profile's; for 5, the model config's _attn_implementation, else sdpa)")
+	}
+}
+
+// profile checks --parity, --image-backend and --attention (usage errors).
+func (m *modelFlags) profile() (zeroshot.Parity, zeroshot.Backend, clip.AttnImplementation, error) {
+	p, err := zeroshot.ParseParity(m.parity)
+	if err != nil {
+		return "", "", 0, exitUsage{fmt.Errorf("--parity: %w", err)}
+	}
+	b, err := zeroshot.ParseBackend(m.backend)
+	if err != nil {
+		return "", "", 0, exitUsage{fmt.Errorf("--image-backend: %w", err)}
+	}
+	a, err := clip.ParseAttnImplementation(m.attention)
+	if err != nil {
+		return "", "", 0, exitUsage{fmt.Errorf("--attention: %w", err)}
+	}
+	return p, b, a, nil
 }
 
 // resolve turns --model into a local directory, downloading into the Hub cache with

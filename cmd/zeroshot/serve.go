@@ -11,7 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/zeroshot-clip/zeroshot/clip"
 	"github.com/zeroshot-clip/zeroshot/serve"
 	"github.com/zeroshot-clip/zeroshot/zeroshot"
 )
@@ -58,6 +57,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", serveHelp, stderr)
 	var m modelFlags
 	m.register(fs)
+	m.registerParity(fs, true)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks one)")
 	maxBatch := fs.Int("max-batch", 8, "images per model forward")
 	maxQueue := fs.Int("max-queue", 64, "images admitted and waiting for the model; beyond, 503 + Retry-After")
@@ -100,14 +100,11 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	dev, err := clip.ParseDevice(m.device)
+	zopts, err := m.zeroshotOptions()
 	if err != nil {
-		return exitUsage{err}
+		return err
 	}
-	dt, err := clip.ParseDType(m.dtype)
-	if err != nil {
-		return exitUsage{err}
-	}
+	dev, dt := zopts.Model.Device, zopts.Model.DType
 
 	ctx, stop := serveContext()
 	defer stop()
@@ -115,11 +112,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c, err := zeroshot.Open(dir, zeroshot.Options{
-		Model:          clip.Options{Device: dev, DType: dt, Threads: m.threads},
-		LabelCacheSize: *labelCache,
-		LabelCacheDir:  *labelCacheDir,
-	})
+	zopts.LabelCacheSize, zopts.LabelCacheDir = *labelCache, *labelCacheDir
+	c, err := zeroshot.Open(dir, zopts)
 	if err != nil {
 		return err
 	}
@@ -169,8 +163,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if sec.cert != nil {
 		scheme = "https"
 	}
-	logger.Printf("model %s (%s, %s, %s) loaded in %v; listening on %s://%s",
-		m.model, c.Model.Info().Format, dt, dev, c.Model.Info().Duration.Round(time.Millisecond), scheme, ln.Addr())
+	logger.Printf("model %s (%s, %s, %s, %s) loaded in %v; listening on %s://%s",
+		m.model, c.Model.Info().Format, dt, dev, c.Profile(), c.Model.Info().Duration.Round(time.Millisecond), scheme, ln.Addr())
 	serveListening(ln.Addr().String())
 	go func() {
 		<-ctx.Done()

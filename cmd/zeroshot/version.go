@@ -6,11 +6,13 @@ import (
 	"runtime"
 	"runtime/debug"
 
+	"github.com/zeroshot-clip/zeroshot/clip"
 	"github.com/zeroshot-clip/zeroshot/internal/torch"
+	"github.com/zeroshot-clip/zeroshot/zeroshot"
 )
 
 func init() {
-	register("version", "print versions, the device and the thread count", runVersion)
+	register("version", "print versions, the device, the thread count and the parity profile in force", runVersion)
 }
 
 func moduleVersion() string {
@@ -42,5 +44,21 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "go       %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(stdout, "device   %s\n", device)
 	fmt.Fprintf(stdout, "threads  %d\n", threads)
+	prof, err := zeroshot.ResolveProfile(zeroshot.ParityAuto, zeroshot.BackendAuto, clip.AttnAuto)
+	if err != nil {
+		return err
+	}
+	attn := prof.Attention.String()
+	if prof.Attention == clip.AttnAuto {
+		attn = "the model config's _attn_implementation, else " + clip.DefaultAttention(torch.Version()).String()
+	}
+	alpha := "dropped (convert(\"RGB\"), transformers 4)"
+	if prof.AlphaOnWhite {
+		alpha = "composited onto white (transformers 5's convert_to_rgb)"
+	}
+	fmt.Fprintf(stdout, "parity   %s (default for libtorch %s; --parity 4.54|5 picks the other)\n", prof.Parity, torch.Version())
+	fmt.Fprintf(stdout, "  image processor %s\n", prof.Backend)
+	fmt.Fprintf(stdout, "  attention       %s\n", attn)
+	fmt.Fprintf(stdout, "  transparency    %s\n", alpha)
 	return nil
 }

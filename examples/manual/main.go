@@ -71,8 +71,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	// Image.open: no EXIF transpose in the manual flow.
-	img, err := preprocess.Load(*image, preprocess.ManualOptions)
+	// Image.open: no EXIF transpose in the manual flow (processor.Options; transformers 5
+	// also composites transparency onto white).
+	img, err := preprocess.Load(*image, processor.Options)
 	if err != nil {
 		return err
 	}

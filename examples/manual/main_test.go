@@ -68,7 +68,7 @@ func TestManualExampleTemplate(t *testing.T) {
 
 func manualGolden(t *testing.T, model string) ([]string, []float64) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "pipeline", golden.PipelineFile(model, torch.Version())))
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "pipeline", golden.DefaultPipelineFile(model, torch.Version())))
 	require.NoError(t, err)
 	var g struct {
 		Cases []struct {

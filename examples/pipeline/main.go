@@ -60,7 +60,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer detector.Close()
 
 	// load_image: decoded as Pillow does, EXIF orientation applied.
-	img, err := preprocess.Load(*image, preprocess.PipelineOptions)
+	img, err := preprocess.Load(*image, detector.Profile().PipelineOptions())
 	if err != nil {
 		return err
 	}

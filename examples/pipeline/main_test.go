@@ -61,7 +61,7 @@ func TestPipelineExampleBadInput(t *testing.T) {
 // pipelineGolden returns the pipeline's output for image and labels from testdata/pipeline.
 func pipelineGolden(t *testing.T, model, image, labels string) []result {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "pipeline", golden.PipelineFile(model, torch.Version())))
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "pipeline", golden.DefaultPipelineFile(model, torch.Version())))
 	require.NoError(t, err)
 	var g struct {
 		Cases []struct {

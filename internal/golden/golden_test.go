@@ -123,3 +123,21 @@ func i64s(v ...int64) []byte {
 	}
 	return b
 }
+
+// A child started with WithoutRepro's environment keeps libtorch's native paths: its
+// own SetRepro (run by golden.Main in every test binary) sets nothing.
+func TestWithoutReproChildStaysNative(t *testing.T) {
+	env := WithoutRepro([]string{"PATH=/bin", noRepro + "=0"})
+	assert.Contains(t, env, noRepro+"=1")
+	assert.NotContains(t, env, noRepro+"=0")
+	for _, k := range sortedKeys() {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	t.Setenv(noRepro, "1")
+	SetRepro()
+	for _, k := range sortedKeys() {
+		_, set := os.LookupEnv(k)
+		assert.False(t, set, "%s set in a native child", k)
+	}
+}

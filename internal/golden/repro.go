@@ -58,7 +58,7 @@ func Main(m *testing.M) {
 func WithoutRepro(env []string) []string {
 	out := env[:0:0]
 	for _, kv := range env {
-		drop := false
+		drop := strings.HasPrefix(kv, noRepro+"=")
 		for _, k := range reproSet {
 			if strings.HasPrefix(kv, k+"=") {
 				drop = true

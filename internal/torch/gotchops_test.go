@@ -6,6 +6,7 @@ package torch
 
 import (
 	"bufio"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,6 +97,67 @@ func TestGotchOpsAdapted(t *testing.T) {
 		assert.Equal(t, []float32{2}, got, "trapezoid(dim=-1)")
 		return nil
 	}))
+}
+
+// adapt, on every libtorch: scaled_dot_product_attention without a mask (attn_mask=None,
+// is_causal False or True) runs and computes attention; gotch's generated call passed an
+// undefined tensor inside the optional, which libtorch rejected.
+func TestGotchOpsSDPANoMask(t *testing.T) {
+	w, err := NewWorker()
+	require.NoError(t, err)
+	defer w.Close()
+	q := []float32{0.5, -1, 2, 0.25, -0.75, 1.5} // [1, 1, 3, 2]: query = key = value
+	for _, causal := range []bool{false, true} {
+		var got []float32
+		// No require inside Do: FailNow would end the worker's goroutine, not the test's.
+		err := w.Do(func() error {
+			x, err := FromFloat32(q, []int64{1, 1, 3, 2})
+			if err != nil {
+				return err
+			}
+			defer x.Drop()
+			y, err := ts.ScaledDotProductAttention(x, x, x, ts.None, 0, causal, []float64{0.5})
+			if err != nil {
+				return err
+			}
+			defer y.Drop()
+			got, _, err = Float32s(y)
+			return err
+		})
+		require.NoError(t, err, "causal=%v", causal)
+		assert.InDeltaSlice(t, attentionRef(q, 3, 2, 0.5, causal), got, 1e-6, "causal=%v", causal)
+	}
+}
+
+// attentionRef is softmax(x·xᵀ·scale [+ causal mask])·x in float64, x of [n, d].
+func attentionRef(x []float32, n, d int, scale float64, causal bool) []float32 {
+	out := make([]float32, n*d)
+	for i := 0; i < n; i++ {
+		w := make([]float64, n)
+		var max, sum float64 = math.Inf(-1), 0
+		for j := 0; j < n; j++ {
+			if causal && j > i {
+				w[j] = math.Inf(-1)
+				continue
+			}
+			for k := 0; k < d; k++ {
+				w[j] += float64(x[i*d+k]) * float64(x[j*d+k]) * scale
+			}
+			max = math.Max(max, w[j])
+		}
+		for j := range w {
+			w[j] = math.Exp(w[j] - max)
+			sum += w[j]
+		}
+		for k := 0; k < d; k++ {
+			var v float64
+			for j := 0; j < n; j++ {
+				v += w[j] / sum * float64(x[j*d+k])
+			}
+			out[i*d+k] = float32(v)
+		}
+	}
+	return out
 }
 
 // stub: an op whose meaning changed fails with an error naming it; on libtorch 2.1.0

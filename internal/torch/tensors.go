@@ -32,6 +32,18 @@ func FromInt64(data []int64, shape []int64) (*ts.Tensor, error) {
 	return ts.OfDataSize(b, shape, gotch.Int64)
 }
 
+// FromBool copies data into a new CPU bool tensor of the given shape.
+func FromBool(data []bool, shape []int64) (*ts.Tensor, error) {
+	if n := numel(shape); n != len(data) {
+		return nil, fmt.Errorf("torch: %d values do not fill shape %v (%d)", len(data), shape, n)
+	}
+	var b []byte
+	if len(data) > 0 { // a Go bool is one byte, 0 or 1, as a torch.bool element
+		b = unsafe.Slice((*byte)(unsafe.Pointer(&data[0])), len(data))
+	}
+	return ts.OfDataSize(b, shape, gotch.Bool)
+}
+
 // Float32s copies t's values out as float32 in row-major order, converting the dtype
 // and moving to the CPU as needed, and returns its shape. t itself is left alone.
 func Float32s(t *ts.Tensor) ([]float32, []int64, error) {

@@ -68,3 +68,16 @@ void atg_rrelu_with_noise_out(tensor *out__, tensor out, tensor self, tensor noi
     out__[0] = new torch::Tensor(outputs__);
   )
 }
+
+// gotch passes an absent Tensor? argument as an undefined tensor inside the optional
+// (`(attn_mask ? *attn_mask : torch::Tensor())`), not as None. Most ops read an undefined
+// tensor as None; scaled_dot_product_attention checks has_value() and then fails on the
+// undefined tensor's dtype, so SDPA without a mask (transformers' usual call) could not run.
+// An absent or undefined mask becomes nullopt, as Python's attn_mask=None.
+void atg_scaled_dot_product_attention(tensor *out__, tensor query, tensor key, tensor value, tensor attn_mask, double dropout_p, int is_causal, double scale_v, uint8_t scale_null) {
+  PROTECT(
+    c10::optional<torch::Tensor> mask = (attn_mask && attn_mask->defined()) ? c10::optional<torch::Tensor>(*attn_mask) : c10::optional<torch::Tensor>();
+    auto outputs__ = torch::scaled_dot_product_attention(*query, *key, *value, mask, dropout_p, (bool)is_causal, scale_null ? c10::nullopt : c10::optional<double>(scale_v));
+    out__[0] = new torch::Tensor(outputs__);
+  )
+}

@@ -14,7 +14,9 @@ labels through the real CLIPTokenizerFast with padding=True) and CLIPModel.forwa
 outputs in float32, and in OUT_DIR/golden/bf16/ those of the same model loaded with
 torch_dtype=torch.bfloat16. index.json records the thread count (FULL_THREADS,
 default 2) and, measured in a fresh process, Python's peak RSS (VmHWM) and time for
-from_pretrained + one forward.
+from_pretrained + one forward. Those are eager attention's; on transformers 5 the same
+inputs through its default SDPA attention go to OUT_DIR/golden<suffix>/sdpa/ (and
+sdpa/bf16/): `full.py --sdpa OUT_DIR` writes only those, on an existing model.
 """
 import json
 import os
@@ -136,12 +138,41 @@ def main(out):
         "files": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in files.items()},
     })
     log("full: done;", json.dumps(python))
+    sdpa_goldens(out, threads)
+
+
+def sdpa_goldens(out, threads):
+    """golden<suffix>/sdpa/: the same inputs through transformers 5's default attention
+    (SDPA; attn_implementation unset), float32 and bfloat16. Nothing on transformers 4."""
+    import transformers
+    if transformers.__version__.startswith("4."):
+        return
+    torch.set_num_threads(threads)
+    pixels, ids, mask = inputs(out)
+    g = os.path.join(out, "golden" + torch_suffix(), "sdpa")
+    model = CLIPModel.from_pretrained(out).eval()
+    assert model.config._attn_implementation == "sdpa", model.config._attn_implementation
+    for k, v in outputs(model, pixels, ids, mask).items():
+        write_npy(os.path.join(g, k + ".npy"), v)
+    del model
+    bf16 = CLIPModel.from_pretrained(out, **dtype_kw(torch.bfloat16)).eval()
+    for k, v in outputs(bf16, pixels, ids, mask).items():
+        write_npy(os.path.join(g, "bf16", k + ".npy"), v)
+    del bf16
+    write_json(os.path.join(g, "index.json"), {
+        "meta": meta(torch_threads=threads, attn_implementation="sdpa",
+                     image_processor=pil_processor_class().__name__ + " (PIL path; the inputs of ../)"),
+        "seed": SEED, "labels": LABELS,
+    })
+    log("full: sdpa goldens ->", g)
 
 
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--measure":
         measure(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "--sdpa":
+        sdpa_goldens(sys.argv[2], int(os.environ.get("FULL_THREADS", "2")))
     elif len(sys.argv) == 2:
         main(sys.argv[1])
     else:
-        sys.exit("usage: full.py OUT_DIR")
+        sys.exit("usage: full.py [--sdpa] OUT_DIR")

@@ -5,12 +5,18 @@
 Writes, for the committed tiny models (their weights are not regenerated here):
 - testdata/models/<m>/golden<suffix>/: CLIPModel inputs and outputs (gen_models.golden);
 - testdata/pipeline/<m><suffix>.json: the pipeline and the manual flow (gen_pipeline.run);
-one set per profile this oracle can compute (PROFILES below):
+one set per profile this oracle can compute (profiles() below):
 - torch 2.1.0 (transformers 4.54.1, the "4.54" oracle): suffix "" (the original set),
   eager attention, the slow PIL CLIPImageProcessor;
 - torch 2.11.0 (transformers 5.x, the "5" oracle): suffix "-torch2.11.0" with eager
   attention and the PIL backend (CLIPImageProcessorPil): what the Go graph computes on that
-  libtorch in the "4.54" profile.
+  libtorch in the "4.54" profile; and suffix "-torch2.11.0-v5" with transformers 5's own
+  defaults, nothing forced: SDPA attention and the torchvision backend (CLIPImageProcessor),
+  the "5" profile.
+
+On the "5" oracle it also writes transformers 5's image processor goldens:
+testdata/images/index-v5.json (v5_images.py: both backends on the image fixtures) and
+testdata/images/sweep-v5.json (v5_sweep.py: the committed sample of the generated sweep).
 
 Run with libtorch's reproducible CPU paths (repro.py): the values are then the same on
 any x86-64 machine, not only on one CPU model.
@@ -37,30 +43,51 @@ def torch_version():
 
 
 def profiles():
-    """(suffix, model kwargs, processor kwargs, PIL processor class) for this oracle."""
+    """(suffix, model kwargs, processor kwargs, processor class, attention, backend) for
+    this oracle: the kwargs go to from_pretrained; attention and backend are what they
+    must resolve to (checked)."""
     v, tv = torch_version(), transformers.__version__
     if v == "2.1.0":
         from transformers import CLIPImageProcessor
-        return [("", {}, {}, CLIPImageProcessor)]
+        return [("", {}, {}, CLIPImageProcessor, "eager", "pil")]
     if tv.startswith("5."):
-        from transformers import CLIPImageProcessorPil
-        return [("-torch" + v, {"attn_implementation": "eager"}, {"backend": "pil"}, CLIPImageProcessorPil)]
+        from transformers import CLIPImageProcessor, CLIPImageProcessorPil
+        return [("-torch" + v, {"attn_implementation": "eager"}, {"backend": "pil"}, CLIPImageProcessorPil,
+                 "eager", "pil"),
+                ("-torch" + v + "-v5", {}, {}, CLIPImageProcessor, "sdpa", "torchvision")]
     sys.exit("gen_goldens: no profile for torch %s with transformers %s" % (v, tv))
+
+
+def backend_of(proc):
+    """"pil" or "torchvision": transformers 5's backend property; 4.x has only PIL."""
+    return getattr(proc, "backend", "pil")
 
 
 def main():
     torch.set_num_threads(1)
     env = {k: os.environ.get(k) for k in repro.ENV}
-    for suffix, model_kw, proc_kw, proc_cls in profiles():
-        extra = {"attn_implementation": model_kw.get("attn_implementation", "eager"),
-                 "image_processor_backend": proc_kw.get("backend", "pil"), "repro_env": env}
+    for suffix, model_kw, proc_kw, proc_cls, attn, backend in profiles():
+        extra = {"attn_implementation": attn, "image_processor_backend": backend, "repro_env": env}
+        if backend == "torchvision":
+            import torchvision
+            extra["torchvision"] = torchvision.__version__
+            extra["image_processor"] = "CLIPImageProcessor (transformers 5: torchvision backend)"
         for name in MODELS:
             d = os.path.join(TESTDATA, "models", name)
             model = transformers.CLIPModel.from_pretrained(d, **model_kw).eval()
-            assert model.config._attn_implementation == extra["attn_implementation"], model.config._attn_implementation
-            gen_models.golden(d, model, out="golden" + suffix, proc=proc_cls.from_pretrained(d), extra_meta=extra)
-            gen_pipeline.run(d, suffix=suffix, model_kw=model_kw, processor_kw=proc_kw, extra_meta=extra)
+            assert model.config._attn_implementation == attn, model.config._attn_implementation
+            proc = proc_cls.from_pretrained(d)
+            assert backend_of(proc) == backend, backend_of(proc)
+            gen_models.golden(d, model, out="golden" + suffix, proc=proc, extra_meta=extra)
+            gen_pipeline.run(d, suffix=suffix, model_kw=model_kw, processor_kw=proc_kw, extra_meta=extra,
+                             backend=backend)
+    if transformers.__version__.startswith("5."):
+        import v5_images
+        import v5_sweep
+        v5_images.run()
+        v5_sweep.sample()
     log("goldens: done")
+
 
 
 if __name__ == "__main__":

@@ -46,12 +46,15 @@ def make_images():
     src.save(os.path.join(OUT, "rotated6.jpg"), quality=90, exif=exif.tobytes())
 
 
-def run(model_dir, suffix="", model_kw=None, processor_kw=None, extra_meta=None):
+def run(model_dir, suffix="", model_kw=None, processor_kw=None, extra_meta=None, backend="pil"):
     """Write pipeline/<model><suffix>.json. model_kw / processor_kw go to from_pretrained
-    (attn_implementation, backend), for the pipeline and the manual flow alike."""
+    (attn_implementation, backend), for the pipeline and the manual flow alike; backend
+    is the image processor backend they must give (checked)."""
     name = os.path.basename(model_dir)
     model_kw, processor_kw = model_kw or {}, processor_kw or {}
     processor = AutoProcessor.from_pretrained(model_dir, **processor_kw)
+    got = getattr(processor.image_processor, "backend", "pil")
+    assert got == backend, (got, backend)
     model = AutoModelForZeroShotImageClassification.from_pretrained(model_dir, **model_kw).eval()
     pipe = pipeline("zero-shot-image-classification", model=model, tokenizer=processor.tokenizer,
                     image_processor=processor.image_processor, device="cpu")

@@ -15,7 +15,6 @@ import (
 	"github.com/zeroshot-clip/zeroshot/clip"
 	"github.com/zeroshot-clip/zeroshot/internal/golden"
 	"github.com/zeroshot-clip/zeroshot/internal/torch"
-	"github.com/zeroshot-clip/zeroshot/preprocess"
 	"github.com/zeroshot-clip/zeroshot/tokenize"
 	"github.com/zeroshot-clip/zeroshot/zeroshot"
 )
@@ -25,6 +24,7 @@ type modelFlags struct {
 	model, dtype, device string
 	threads              int
 	tf32                 string
+	attention, parity    string
 }
 
 func (m *modelFlags) register(fs *flag.FlagSet) {
@@ -33,6 +33,21 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.device, "device", "cpu", "cpu or cuda[:N]")
 	fs.IntVar(&m.threads, "threads", runtime.NumCPU(), "libtorch intra-op threads")
 	fs.StringVar(&m.tf32, "tf32", "default", "CUDA float32: default (PyTorch's: matmul off, conv on), off or on")
+	fs.StringVar(&m.attention, "attention", "", "eager or sdpa (default: the parity profile's)")
+	fs.StringVar(&m.parity, "parity", "", "4.54 or 5 (default: the linked libtorch's, as zeroshot classify)")
+}
+
+// zeroshotOptions is options() with the parity profile, for the pipeline children.
+func (m *modelFlags) zeroshotOptions() (zeroshot.Options, error) {
+	opts, err := m.options()
+	if err != nil {
+		return zeroshot.Options{}, err
+	}
+	p, err := zeroshot.ParseParity(m.parity)
+	if err != nil {
+		return zeroshot.Options{}, err
+	}
+	return zeroshot.Options{Model: opts, Parity: p}, nil
 }
 
 func (m *modelFlags) options() (clip.Options, error) {
@@ -53,7 +68,11 @@ func (m *modelFlags) options() (clip.Options, error) {
 	default:
 		return clip.Options{}, fmt.Errorf("-tf32 %q: want default, off or on", m.tf32)
 	}
-	return clip.Options{DType: dt, Device: dev, Threads: m.threads}, nil
+	attn, err := clip.ParseAttnImplementation(m.attention)
+	if err != nil {
+		return clip.Options{}, err
+	}
+	return clip.Options{DType: dt, Device: dev, Threads: m.threads, Attention: attn}, nil
 }
 
 func since(t time.Time) float64 { return time.Since(t).Seconds() }
@@ -116,7 +135,8 @@ func childTower(args []string) error {
 		}
 		lat = append(lat, since(t)/float64(*batch))
 	}
-	return emit(map[string]any{"first_s": first, "tower": stats(lat), "in_place": m.Info().InPlace, "peak_rss": procStatus("VmHWM")})
+	return emit(map[string]any{"first_s": first, "tower": stats(lat), "in_place": m.Info().InPlace,
+		"attn_implementation": m.Attention().String(), "peak_rss": procStatus("VmHWM")})
 }
 
 // towerBatches times GetImageFeatures at each batch size (one warm-up call each) in
@@ -224,7 +244,7 @@ func toTokens(b *tokenize.Batch) clip.Tokens {
 	return t
 }
 
-func pixelsOf(p *preprocess.Processor, data []float32, n int) clip.Pixels {
+func pixelsOf(p zeroshot.ImageProcessor, data []float32, n int) clip.Pixels {
 	cfg := p.Config()
 	w, h := cfg.CropWidth, cfg.CropHeight
 	if !cfg.DoCenterCrop { // square outputs only (CLIP's processors all crop)
@@ -245,11 +265,11 @@ func childSteady(args []string) error {
 	labels := fs.String("labels", "cat|dog|fox|owl", "labels, |-separated")
 	n := fs.Int("n", 3, "timed repetitions of each")
 	fs.Parse(args)
-	opts, err := mf.options()
+	zopts, err := mf.zeroshotOptions()
 	if err != nil {
 		return err
 	}
-	c, err := zeroshot.Open(mf.model, zeroshot.Options{Model: opts})
+	c, err := zeroshot.Open(mf.model, zopts)
 	if err != nil {
 		return err
 	}
@@ -271,7 +291,7 @@ func childSteady(args []string) error {
 		texts[i], _ = zeroshot.Format(zeroshot.DefaultTemplate, l)
 	}
 	uncachedCall := func() error {
-		data, err := c.Processor.PreprocessFiles(paths, preprocess.PipelineOptions)
+		data, err := c.Processor.PreprocessFiles(paths, c.Profile().PipelineOptions())
 		if err != nil {
 			return err
 		}
@@ -286,7 +306,7 @@ func childSteady(args []string) error {
 		_, err = zeroshot.Softmax(out.LogitsPerImage)
 		return err
 	}
-	data, err := c.Processor.PreprocessFiles(paths, preprocess.PipelineOptions)
+	data, err := c.Processor.PreprocessFiles(paths, c.Profile().PipelineOptions())
 	if err != nil {
 		return err
 	}
@@ -328,7 +348,7 @@ func childThroughput(args []string) error {
 	nLabels := fs.Int("k", 0, "use the first k labels (0: all)")
 	batch := fs.Int("batch", 8, "images per image forward")
 	fs.Parse(args)
-	opts, err := mf.options()
+	zopts, err := mf.zeroshotOptions()
 	if err != nil {
 		return err
 	}
@@ -347,7 +367,7 @@ func childThroughput(args []string) error {
 		labels = labels[:*nLabels]
 	}
 	tl := time.Now()
-	c, err := zeroshot.Open(mf.model, zeroshot.Options{Model: opts})
+	c, err := zeroshot.Open(mf.model, zopts)
 	if err != nil {
 		return err
 	}
@@ -374,7 +394,7 @@ func childThroughput(args []string) error {
 		for i := 0; i < len(paths); i += *batch {
 			part := paths[i:min(i+*batch, len(paths))]
 			t := time.Now()
-			d, err := c.Processor.PreprocessFiles(part, preprocess.PipelineOptions)
+			d, err := c.Processor.PreprocessFiles(part, c.Profile().PipelineOptions())
 			batches <- pre{d, len(part), err, since(t)}
 			if err != nil {
 				return
@@ -419,11 +439,11 @@ func childProcess(args []string) error {
 	mf.register(fs)
 	labels := fs.String("labels", "cat|dog|fox|owl", "labels, |-separated")
 	fs.Parse(args)
-	opts, err := mf.options()
+	zopts, err := mf.zeroshotOptions()
 	if err != nil {
 		return err
 	}
-	c, err := zeroshot.Open(mf.model, zeroshot.Options{Model: opts})
+	c, err := zeroshot.Open(mf.model, zopts)
 	if err != nil {
 		return err
 	}

@@ -94,7 +94,7 @@ func runDriver(args []string) error {
 	fs.IntVar(&c.BF16Batch, "bf16-batch", 4, "bf16 section: batch for the tower throughput")
 	fs.BoolVar(&c.Quick, "quick", false, "smoke run: also skips the bf16 load, HF bf16 and bf16 throughput runs (sizes come from the flags)")
 	fs.StringVar(&c.Out, "out", "bench", "where REPORT.md and report.json go")
-	only := fs.String("only", "", "comma-separated sections to run (load,process,preprocess,steady,throughput,bf16); default all")
+	only := fs.String("only", "", "comma-separated sections to run (load,process,preprocess,preprocess-tv,sdpa,steady,throughput,bf16); default all but preprocess-tv and sdpa unless the python side has transformers 5")
 	fs.Parse(args)
 	if c.Model == "" || c.ConvDir == "" || c.Python == "" || c.Gopre == "" {
 		return fmt.Errorf("-model, -work, -python and -gopre are required")
@@ -103,9 +103,13 @@ func runDriver(args []string) error {
 	if err != nil {
 		return err
 	}
+	v5 := false
+	if out, err := exec.Command(c.Python, "-c", "import transformers; print(transformers.__version__)").Output(); err == nil {
+		v5 = strings.HasPrefix(strings.TrimSpace(string(out)), "5.")
+	}
 	want := func(s string) bool {
 		if *only == "" {
-			return true
+			return v5 || (s != "preprocess-tv" && s != "sdpa")
 		}
 		for _, x := range strings.Split(*only, ",") {
 			if strings.TrimSpace(x) == s {
@@ -194,6 +198,29 @@ func runDriver(args []string) error {
 			do("preprocess", "go", []string{c.Gopre, "-model", c.Model, "-image", image, "-n", n,
 				"-images", imagesList, "-batch", "8", "-threads", thr})
 			do("preprocess", "hf", []string{c.Python, c.HFScript, "preprocess", "--model", c.Model, "--image", image, "--n", n})
+		}
+	}
+
+	// Metric 3v: preprocessing with transformers 5's default processor, the torchvision
+	// backend (Go: package tvprocess, libtorch's uint8 resize), 1 thread each. Needs the
+	// "5" oracle (hf_bench.py refuses --backend torchvision on transformers 4).
+	if want("preprocess-tv") {
+		n := strconv.Itoa(max(10, 4*c.N))
+		for i := 0; i < c.Reps; i++ {
+			do("preprocess-tv", "go", []string{self, "tvpre", "-model", c.Model, "-image", image, "-n", n})
+			do("preprocess-tv", "hf", []string{c.Python, c.HFScript, "preprocess", "--model", c.Model, "--image", image, "--n", n, "--backend", "torchvision"})
+		}
+	}
+
+	// Metric 4s: the image tower with SDPA attention and with eager, both sides forced,
+	// alternating fresh processes (on CPU, SDPA is libtorch's flash-attention kernel).
+	if want("sdpa") {
+		n := strconv.Itoa(c.N)
+		for i := 0; i < c.Reps; i++ {
+			for _, attn := range []string{"sdpa", "eager"} {
+				do("tower-"+attn, "go", goArgs("tower", "-model", c.Model, "-n", n, "-dtype", c.DType, "-attention", attn))
+				do("tower-"+attn, "hf", hfArgs("bf16", "--model", c.Model, "--dtype", c.DType, "--n", n, "--batch", "0", "--attn", attn))
+			}
 		}
 	}
 

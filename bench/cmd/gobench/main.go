@@ -56,6 +56,8 @@ func main() {
 		err = childParity(args)
 	case "text":
 		err = childText(args)
+	case "tvpre":
+		err = childTVPre(args)
 	case "report":
 		err = runReport(args)
 	case "scale":
@@ -78,7 +80,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: gobench run|images|convert|load|tower|steady|throughput|bf16|process|labels|report|scale|scale-report|scale-images|compare [flags]")
+	fmt.Fprintln(os.Stderr, "usage: gobench run|images|convert|load|tower|steady|throughput|bf16|process|parity|text|tvpre|labels|report|scale|scale-report|scale-images|compare [flags]")
 	os.Exit(2)
 }
 

@@ -209,6 +209,26 @@ func summarize(rep *Report) {
 	add(Row{ID: "3b", Metric: fmt.Sprintf("… Go batch of 8 files on %d threads (per image) vs HF 1 thread", c.Threads), Go: gb * 1e3, HF: h * 1e3, Unit: "ms",
 		Ratio: gb / h, Target: "(info)", Basis: "measured", LoadAvg: loads(gpp, hpp)})
 
+	// 3v. preprocessing, torchvision backend (transformers 5's default).
+	if gv, hv := rep.find("preprocess-tv", "go"), rep.find("preprocess-tv", "hf"); len(gv) > 0 && len(hv) > 0 {
+		g, h := minOf(gv, field("preprocess.min")), minOf(hv, field("preprocess.min"))
+		add(Row{ID: "3v", Metric: fmt.Sprintf("preprocess one %d×%d JPEG, torchvision backend (transformers 5's default), 1 thread each", imgW, imgH),
+			Go: g * 1e3, HF: h * 1e3, Unit: "ms", Ratio: g / h, Target: "(info)",
+			Basis: fmt.Sprintf("measured, min of n calls × %d/%d alternating processes; Go: tvprocess (libtorch's uint8 resize, as torchvision)", len(gv), len(hv)), LoadAvg: loads(gv, hv)})
+	}
+
+	// 4s. the image tower, SDPA and eager, both sides forced.
+	for _, attn := range []string{"sdpa", "eager"} {
+		gtw, htw := rep.find("tower-"+attn, "go"), rep.find("tower-"+attn, "hf")
+		if len(gtw) == 0 || len(htw) == 0 {
+			continue
+		}
+		g, h := minOf(gtw, field("tower.min")), minOf(htw, field("tower.min"))
+		id := map[string]string{"sdpa": "4s", "eager": "4e"}[attn]
+		add(Row{ID: id, Metric: "image tower alone, batch 1, attn_implementation=" + attn + " on both sides", Go: g, HF: h, Unit: "s", Ratio: g / h,
+			Target: "(info)", Basis: fmt.Sprintf("measured, min of %d calls × %d/%d alternating processes", c.N, len(gtw), len(htw)), LoadAvg: loads(gtw, htw)})
+	}
+
 	// 4. steady state.
 	gs, hs := rep.find("steady", "go"), rep.find("steady", "hf")
 	g, h = minOf(gs, field("classify.min")), minOf(hs, field("classify.min"))
