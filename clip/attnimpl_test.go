@@ -16,7 +16,9 @@ import (
 // 5.x reads "_attn_implementation", else "attn_implementation", and ignores the towers'
 // own keys; with none, eager below torch 2.1.1 and SDPA from it on, on every device.
 func TestResolveAttention(t *testing.T) {
-	cfg := func(under, plain string) *Config { return &Config{AttnImplementation: under, AttnImplementationKwarg: plain} }
+	cfg := func(under, plain string) *Config {
+		return &Config{AttnImplementation: under, AttnImplementationKwarg: plain}
+	}
 	for _, tt := range []struct {
 		name  string
 		req   AttnImplementation

@@ -89,7 +89,6 @@ func TestV5Sweep(t *testing.T) {
 	start := time.Now()
 	stats := map[string][2]int{} // reference/config → (identical, total)
 	var fails []string
-	known := 0
 	for i := range doc.Cases {
 		c := &doc.Cases[i]
 		img := sweepImage(t, c)
@@ -122,9 +121,7 @@ func TestV5Sweep(t *testing.T) {
 			k := ref + "/" + c.Config
 			s := stats[k]
 			s[1]++
-			if !same && ref == "pil5" && issue13(pil[c.Config], c.W, c.H) {
-				known++ // counted as not identical; reported below, not failed
-			} else if same {
+			if same {
 				s[0]++
 			} else if len(fails) < 20 {
 				fails = append(fails, fmt.Sprintf("%s: %s differs (go err %v, python %q)", c, ref, err, want.Error))
@@ -146,26 +143,9 @@ func TestV5Sweep(t *testing.T) {
 	}
 	t.Logf("%s: %d cases, %d/%d bit-identical (pixel_values and crop), %s, libtorch %s, ATEN_CPU_CAPABILITY=%q\n%s",
 		path, len(doc.Cases), ok, total, time.Since(start).Round(time.Millisecond), torch.Version(), os.Getenv("ATEN_CPU_CAPABILITY"), sb.String())
-	if known > 0 {
-		t.Logf("pil5: %d cases differ where Pillow 13 resizes vertically first (issue 13: package preprocess's tall-image fix is on branch issue-13; drop issue13() once it is merged)", known)
-	}
 	for _, f := range fails {
 		t.Error(f)
 	}
-}
-
-// issue13 reports whether Pillow 13 resizes a w×h image for p with its vertical pass
-// first (Resample.c: when the height shrinks by more than twice as many pixels as the
-// width) while both passes run: package preprocess on main always runs the horizontal
-// pass first, the known difference of issue 13 (fixed on its branch).
-func issue13(p *preprocess.Processor, w, h int) bool {
-	cfg := p.Config()
-	if !cfg.DoResize {
-		return false
-	}
-	rw, rh := p.ResizedSize(w, h)
-	dh := h - rh
-	return rw != w && rh != h && dh > 0 && dh > (w-rw)*2
 }
 
 // sweepImage rebuilds a case's pixels (v5_sweep.pixels) and, for an RGBA case, takes

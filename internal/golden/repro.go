@@ -118,3 +118,28 @@ func ModelDir(modelDir, torchVersion string) string {
 
 // PipelineFile is the name of testdata/pipeline's goldens of model for libtorch torchVersion.
 func PipelineFile(model, torchVersion string) string { return model + Suffix(torchVersion) + ".json" }
+
+// V5Suffix is the suffix of the goldens of transformers 5 with its defaults (SDPA
+// attention, the torchvision image processor) on libtorch torchVersion: the "5" parity
+// profile. They exist where transformers 5 runs (torch >= 2.2; here 2.11.0).
+func V5Suffix(torchVersion string) string { return Suffix(torchVersion) + "-v5" }
+
+// DefaultSuffix is the suffix of the goldens that the default parity profile reproduces
+// on libtorch torchVersion (zeroshot.DefaultParity): transformers 4.54's on 2.1.0,
+// transformers 5's defaults on newer ones.
+func DefaultSuffix(torchVersion string) string {
+	if torchVersion == "2.1.0" {
+		return ""
+	}
+	return V5Suffix(torchVersion)
+}
+
+// DefaultModelDir is ModelDir for the default parity profile.
+func DefaultModelDir(modelDir, torchVersion string) string {
+	return modelDir + string(os.PathSeparator) + "golden" + DefaultSuffix(torchVersion)
+}
+
+// DefaultPipelineFile is PipelineFile for the default parity profile.
+func DefaultPipelineFile(model, torchVersion string) string {
+	return model + DefaultSuffix(torchVersion) + ".json"
+}

@@ -41,7 +41,7 @@ func childTVPre(args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := preprocess.Options{AlphaOnWhite: true} // transformers 5's manual flow
+	opts := preprocess.Options{AlphaOnWhite: true}          // transformers 5's manual flow
 	if _, err := p.PreprocessData(data, opts); err != nil { // warm-up
 		return err
 	}
