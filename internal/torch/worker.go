@@ -27,8 +27,9 @@ type job struct {
 // ErrClosed is returned by Do after Close.
 var ErrClosed = errors.New("torch: worker closed")
 
-// NewWorker starts a worker thread.
+// NewWorker starts a worker thread (and, once per process, KeepAllocations).
 func NewWorker() (*Worker, error) {
+	KeepAllocations()
 	w := &Worker{jobs: make(chan job), quit: make(chan struct{}), done: make(chan struct{})}
 	ready := make(chan error, 1)
 	go w.loop(ready)
