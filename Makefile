@@ -133,6 +133,12 @@ gpu-kit: ## build $(KIT_DIR) (<= 60 MiB, git-ignored): run its run.sh on a GPU m
 	$(MAKE) libtorch TORCH=2.11.0 CUDA=link
 	bench/gpu/pack.sh $(KIT_DIR)
 
+.PHONY: gpu-kit-dry
+gpu-kit-dry: gpu-kit ## the kit's dry run here: every step on CPU, small sizes, with the 5 oracle's torch 2.11.0 -> build/gpu-kit-dry
+	$(MAKE) oracle ORACLE=5
+	rm -rf $(CURDIR)/build/gpu-kit-dry
+	PYTHON=$$($(MAKE) -s ORACLE=5 print-oracle-py) $(KIT_DIR)/run.sh --device cpu --quick --out $(CURDIR)/build/gpu-kit-dry --work $(CACHE_DIR)/gpu-kit-dry
+
 # zeroshot-setup from this clone into another module (before the module is published, or to
 # develop against a clone): libtorch + patched gotch + that module's go.mod replace lines.
 setup: ## set up the Go module in MODULE=DIR to import this clone (TORCH=, CUDA=1, LIBTORCH= as for libtorch)

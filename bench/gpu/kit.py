@@ -398,7 +398,8 @@ class Kit:
     def cpu_goldens(self):
         """The committed torch 2.11.0 goldens of the tiny models (made on another machine) against
         Go on this machine's CPU, with libtorch's reproducible CPU paths (internal/golden.ReproEnv,
-        as make test sets them) and without: do the goldens hold on another CPU?"""
+        as make test sets them) and without: do the goldens hold on another CPU? Both profiles:
+        transformers 5 forced to eager (golden-torch2.11.0) and its SDPA default (-v5)."""
         import numpy as np
         cpu = ""
         with open("/proc/cpuinfo") as f:
@@ -410,13 +411,16 @@ class Kit:
         rows = []
         for pinned in (True, False):
             env = dict(self.go_env, **repro) if pinned else {k: v for k, v in self.go_env.items() if k not in repro}
-            for name, mdir in self.models()[:2]:
-                gdir = os.path.join(mdir, "golden-torch2.11.0")
-                od = os.path.join(self.a.work, "cpu-goldens", "%s-%s" % (name, "pinned" if pinned else "native"))
+            for (name, mdir), (suffix, attn) in [(m, g) for m in self.models()[:2]
+                                                 for g in (("", "eager"), ("-v5", "sdpa"))]:
+                gdir = os.path.join(mdir, "golden-torch2.11.0" + suffix)
+                if not os.path.isdir(gdir) or (attn not in self.attns()):
+                    continue
+                od = os.path.join(self.a.work, "cpu-goldens", "%s-%s-%s" % (name, attn, "pinned" if pinned else "native"))
                 p = subprocess.run([os.path.join(KIT, "bin", "gobench"), "parity", "-model", mdir, "-device", "cpu",
-                                    "-dtype", "fp32", "-threads", "1", "-golden", gdir, "-out", od],
+                                    "-dtype", "fp32", "-threads", "1", "-golden", gdir, "-out", od] + self.go_attn(attn),
                                    env=env, capture_output=True, text=True, timeout=300)
-                row = {"model": name, "pinned": pinned}
+                row = {"model": name, "attention": attn, "pinned": pinned}
                 if p.returncode != 0:
                     row["error"] = p.stderr[-1000:]
                 else:
@@ -424,7 +428,7 @@ class Kit:
                         g, h = np.load(os.path.join(od, k + ".npy")), np.load(os.path.join(gdir, k + ".npy"))
                         row[k] = {"max_abs": float(np.max(np.abs(g.astype(np.float64) - h))),
                                   "equal": int(np.sum(g.view(np.uint32) == h.view(np.uint32))), "n": int(g.size)}
-                log("cpu-goldens", name, "pinned" if pinned else "native", row.get("logits_per_image", row.get("error")))
+                log("cpu-goldens", name, attn, "pinned" if pinned else "native", row.get("logits_per_image", row.get("error")))
                 rows.append(row)
         return {"cpu": cpu, "rows": rows}
 
@@ -598,13 +602,16 @@ def render(r):
     cg = r["steps"].get("cpu_goldens")
     if cg:
         out += ["## Committed CPU goldens (torch 2.11.0, made on the development machine) on this CPU: %s" % cg["cpu"], "",
-                "| model | libtorch CPU paths | image_embeds (equal) | text_embeds (equal) | logits (equal) |", "|---|---|---|---|---|"]
+                "| model | attention (goldens) | libtorch CPU paths | image_embeds (equal) | text_embeds (equal) | logits (equal) |",
+                "|---|---|---|---|---|---|"]
         for p in cg["rows"]:
+            attn = p.get("attention", "eager")
+            attn += " (golden-torch2.11.0%s)" % ("-v5" if attn == "sdpa" else "")
             if "error" in p:
-                out.append("| %s | %s | error: %s | | |" % (p["model"], "pinned" if p["pinned"] else "native", p["error"][-200:]))
+                out.append("| %s | %s | %s | error: %s | | |" % (p["model"], attn, "pinned" if p["pinned"] else "native", p["error"][-200:]))
                 continue
             cell = lambda k: "%s (%d/%d)" % (fmt(p[k]["max_abs"]), p[k]["equal"], p[k]["n"])
-            out.append("| %s | %s | %s | %s | %s |" % (p["model"], "pinned (ReproEnv)" if p["pinned"] else "native",
+            out.append("| %s | %s | %s | %s | %s | %s |" % (p["model"], attn, "pinned (ReproEnv)" if p["pinned"] else "native",
                        cell("image_embeds"), cell("text_embeds"), cell("logits_per_image")))
         out.append("")
     tw = r["steps"].get("tower")

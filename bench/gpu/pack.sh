@@ -43,7 +43,7 @@ for m in tiny-l14 odd; do
   for f in testdata/models/$m/*; do
     case $f in *.bin) ;; *golden*) ;; *) cp "$f" "$kit.tmp/models/$m/" ;; esac
   done
-  cp -r "testdata/models/$m/golden-torch2.11.0" "$kit.tmp/models/$m/"
+  cp -r "testdata/models/$m/golden-torch2.11.0" "testdata/models/$m/golden-torch2.11.0-v5" "$kit.tmp/models/$m/"
 done
 cp examples/chelsea.png testdata/images/files/big_4032x3024.jpg testdata/tokenizer/corpus.jsonl "$kit.tmp/images/"
 printf 'zeroshot %s, libtorch %s (CUDA %s, ABI %s), packed %s\n' "$version" "$LT_VERSION" "$LT_CUDA" "$LT_ABI" \
