@@ -237,12 +237,11 @@ func (p *Processor) resizeWindow(img preprocess.RGB, rw, rh, x0, y0, x1, y1 int)
 	if err != nil {
 		return nil, err
 	}
-	src := windowCHW(img, 0, 0, img.W, img.H)
 	var out []uint8
 	err = w.Do(func() error {
 		var s torch.Scope
 		defer s.Free()
-		in, err := torch.FromUint8(src, []int64{1, 3, int64(img.H), int64(img.W)})
+		in, err := torch.ImageCHW(img.Pix, img.H, img.W)
 		if err != nil {
 			return err
 		}
@@ -259,7 +258,6 @@ func (p *Processor) resizeWindow(img preprocess.RGB, rw, rh, x0, y0, x1, y1 int)
 		out, _, err = torch.Uint8s(win, nil)
 		return err
 	})
-	runtime.KeepAlive(src)
 	if err != nil {
 		return nil, fmt.Errorf("tvprocess: resize %dx%d to %dx%d: %w", img.W, img.H, rw, rh, err)
 	}
