@@ -562,9 +562,19 @@ func childBF16(args []string) error {
 	}
 	got := map[string]clip.Matrix{"image_embeds": fw.ImageEmbeds, "text_embeds": fw.TextEmbeds, "logits_per_image": fw.LogitsPerImage}
 	drift := map[string]any{}
+	// The outputs transformers computed with the model's attention: eager in gdir, SDPA in
+	// gdir/sdpa (full.py --sdpa); the inputs are shared.
+	outDir := ""
+	if m.Attention() == clip.AttnSDPA {
+		outDir = "sdpa"
+		if _, err := os.Stat(filepath.Join(*gdir, outDir)); err != nil {
+			return fmt.Errorf("bf16: %s has no SDPA goldens (make parity-full makes them): %w", *gdir, err)
+		}
+	}
+	out["attention"] = m.Attention().String()
 	for name, g := range got {
 		for _, sub := range []string{"", "bf16"} {
-			w, err := read(sub, name)
+			w, err := read(filepath.Join(outDir, sub), name)
 			if err != nil {
 				continue
 			}
@@ -580,7 +590,7 @@ func childBF16(args []string) error {
 		}
 	}
 	out["drift"] = drift
-	want, err := read("", "logits_per_image")
+	want, err := read(outDir, "logits_per_image")
 	if err != nil {
 		return err
 	}

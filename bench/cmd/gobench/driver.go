@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/zeroshot-clip/zeroshot/clip"
+	"github.com/zeroshot-clip/zeroshot/internal/golden"
 	"github.com/zeroshot-clip/zeroshot/internal/torch"
 )
 
@@ -255,7 +256,7 @@ func runDriver(args []string) error {
 	// throughput workload in bf16 (top-1 against the fp32 run).
 	if want("bf16") && c.BF16 {
 		n := strconv.Itoa(c.N)
-		gdir := filepath.Join(c.Model, "golden")
+		gdir := golden.ModelDir(c.Model, torch.Version()) // made by make fixtures-full for this libtorch
 		do("bf16/tower", "go", goArgs("bf16", "-ref", conv32, "-model", conv16, "-dtype", "bf16", "-golden", gdir, "-n", n, "-batch", strconv.Itoa(c.BF16Batch)))
 		if !c.Quick {
 			do("bf16/tower-bf16", "hf", hfArgs("bf16", "--model", c.Model, "--dtype", "bf16", "--n", n, "--batch", strconv.Itoa(c.BF16Batch)))
