@@ -103,6 +103,25 @@ parity-shapes: ## Go vs Pillow/HF (4.54 oracle) on SHAPES_N generated images (se
 		-run '^(TestShapeSweep|TestShapeTable)$$' ./preprocess/ | grep -v -e '^=== RUN' -e '^--- PASS' -e '^PASS$$'; \
 	echo "parity-shapes: $$(( $$(date +%s) - start )) s in all"
 
+# transformers 5's two image processors on the parity-shapes sweep (every decoder mode, EXIF,
+# 15 configs): references pil5 and tv5 added to its cached cases.json by the 5 oracle
+# (testdata/gen/shapes_v5.py), then package preprocess (AlphaOnWhite) against pil5 and package
+# tvprocess against tv5.
+.PHONY: parity-shapes-v5
+parity-shapes-v5: libtorch ## (TORCH=2.11.0) transformers 5's PIL and torchvision backends on the parity-shapes sweep
+	$(MAKE) oracle ORACLE=4.54
+	$(MAKE) oracle ORACLE=5
+	@set -eo pipefail; start=$$(date +%s); py4=$$($(MAKE) -s ORACLE=4.54 print-oracle-py); py5=$$($(MAKE) -s ORACLE=5 print-oracle-py); \
+	test -f $(SHAPES_DIR)/cases.json || \
+		$$py4 -W ignore testdata/gen/gen_shapes.py --out $(SHAPES_DIR) --seed $(SHAPES_SEED) --n $(SHAPES_N); \
+	test -f $(SHAPES_DIR)/.v5 || { $$py5 -W ignore testdata/gen/shapes_v5.py $(SHAPES_DIR) && touch $(SHAPES_DIR)/.v5; }; \
+	echo "parity-shapes-v5: references ready after $$(( $$(date +%s) - start )) s; running the Go side"; \
+	ZEROSHOT_SHAPES=$(SHAPES_DIR) ZEROSHOT_SHAPES_REF=pil5 $(GO) test -count=1 -v -timeout 90m \
+		-run '^TestShapeSweep$$' ./preprocess/ | grep -v -e '^=== RUN' -e '^--- PASS' -e '^PASS$$'; \
+	ZEROSHOT_SHAPES=$(SHAPES_DIR) $(GO_TORCH) test -count=1 -v -timeout 90m \
+		-run '^TestShapeSweepTorchvision$$' ./tvprocess/ | grep -v -e '^=== RUN' -e '^--- PASS' -e '^PASS$$'; \
+	echo "parity-shapes-v5: $$(( $$(date +%s) - start )) s in all"
+
 # transformers 5's image processors (torchvision and PIL backends) on a generated sweep of
 # V5_SWEEP_N random cases (sizes 1..5,000 px a side, aspect to 1:200, alpha, every config),
 # with libtorch's pinned CPU path and then its native one (ATEN_CPU_CAPABILITY=avx2: the

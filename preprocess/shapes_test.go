@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zeroshot-clip/zeroshot/preprocess/internal/shapes"
+	"github.com/zeroshot-clip/zeroshot/internal/shapes"
 )
 
 // TestShapeSweep runs the generated shape sweep (testdata/gen/gen_shapes.py) against
@@ -24,20 +24,34 @@ import (
 //
 // By default it runs the committed sample (testdata/shapes); ZEROSHOT_SHAPES=dir runs
 // a full sweep written by `make parity-shapes`, and ZEROSHOT_SHAPES_REF picks the
-// reference (default "pil", HF's slow PIL path).
+// reference: "pil" (the default: transformers 4.54's slow PIL path) or "pil5"
+// (transformers 5's CLIPImageProcessorPil, which composites transparency onto white:
+// Options.AlphaOnWhite). On the committed sample it runs every one the sample has.
 func TestShapeSweep(t *testing.T) {
 	dir := os.Getenv("ZEROSHOT_SHAPES")
 	full := dir != ""
 	if !full {
 		dir = filepath.Join("..", "testdata", "shapes")
 	}
-	ref := os.Getenv("ZEROSHOT_SHAPES_REF")
-	if ref == "" {
-		ref = "pil"
-	}
 	sw, err := shapes.Load(dir)
 	if err != nil {
 		t.Fatal(err)
+	}
+	refs := []string{os.Getenv("ZEROSHOT_SHAPES_REF")}
+	if refs[0] == "" {
+		refs = []string{"pil"}
+		if _, ok := sw.Cases[0].Ref["pil5"]; ok && !full {
+			refs = append(refs, "pil5")
+		}
+	}
+	for _, ref := range refs {
+		t.Run(ref, func(t *testing.T) { shapeSweep(t, sw, dir, ref, full) })
+	}
+}
+
+func shapeSweep(t *testing.T, sw *shapes.Sweep, dir, ref string, full bool) {
+	if ref != "pil" && ref != "pil5" {
+		t.Fatalf("reference %q: package preprocess reproduces pil and pil5 (tv5: package tvprocess)", ref)
 	}
 	procs := map[string]*Processor{}
 	for name, raw := range sw.Configs {
@@ -77,6 +91,7 @@ func TestShapeSweep(t *testing.T) {
 			name string
 			opts Options
 		}{{"manual", ManualOptions}, {"pipeline", PipelineOptions}} {
+			flow.opts.AlphaOnWhite = ref == "pil5" // transformers 5's convert_to_rgb
 			w := want[flow.name]
 			for _, simd := range codePaths() {
 				useSIMD = simd
@@ -220,8 +235,14 @@ func (s *sweepStats) add(k sweepKey, entry string, c *shapes.Case, ok bool) {
 func (s *sweepStats) report(sw *shapes.Sweep, ref, dir string, took time.Duration) string {
 	var b strings.Builder
 	seed, _ := sw.Meta["seed"].(float64)
+	m := sw.Meta // the versions of the reference: its own when added later (reference_meta)
+	if rm, ok := sw.Meta["reference_meta"].(map[string]any); ok {
+		if r, ok := rm[ref].(map[string]any); ok {
+			m = r
+		}
+	}
 	fmt.Fprintf(&b, "shape sweep %s: %d cases (seed %d), reference %q (Pillow %v, transformers %v); %d/%d cases identical in every run\n",
-		dir, len(s.cases), int64(seed), ref, sw.Meta["pillow"], sw.Meta["transformers"], len(s.cases)-len(s.bad), len(s.cases))
+		dir, len(s.cases), int64(seed), ref, m["pillow"], m["transformers"], len(s.cases)-len(s.bad), len(s.cases))
 	keys := make([]sweepKey, 0, len(s.byKey))
 	for k := range s.byKey {
 		keys = append(keys, k)

@@ -16,7 +16,9 @@ one set per profile this oracle can compute (profiles() below):
 
 On the "5" oracle it also writes transformers 5's image processor goldens:
 testdata/images/index-v5.json (v5_images.py: both backends on the image fixtures) and
-testdata/images/sweep-v5.json (v5_sweep.py: the committed sample of the generated sweep).
+testdata/images/sweep-v5.json (v5_sweep.py: the committed sample of the generated sweep), and
+both v5 backends as references "pil5" and "tv5" of the shape sweep's sample, testdata/shapes
+(shapes_v5.py; gen_shapes.py writes the sample with the 4.54 oracle first).
 
 Run with libtorch's reproducible CPU paths (repro.py): the values are then the same on
 any x86-64 machine, not only on one CPU model.
@@ -82,10 +84,13 @@ def main():
             gen_pipeline.run(d, suffix=suffix, model_kw=model_kw, processor_kw=proc_kw, extra_meta=extra,
                              backend=backend)
     if transformers.__version__.startswith("5."):
+        import gen_shapes
+        import shapes_v5
         import v5_images
         import v5_sweep
         v5_images.run()
         v5_sweep.sample()
+        shapes_v5.add(gen_shapes.SAMPLE_DIR)
     log("goldens: done")
 
 

@@ -9,7 +9,7 @@ from Pillow, baseline or progressive, with or without restart markers, and 4:1:1
 4:1:0 from jpegenc.py; grayscale; CMYK), an EXIF orientation for a quarter of them,
 content (noise, smooth, photo-like, hard edges) and a processor config (every config of the
 fixtures). The pixels come from an integer-only generator that the Go test reimplements
-(preprocess/internal/shapes), so a PNG case is stored as its parameters only; Pillow
+(internal/shapes), so a PNG case is stored as its parameters only; Pillow
 and Go's decoders read the same pixels (the PNG bytes differ in their zlib stream only).
 JPEG is lossy, so the exact files are written next to cases.json.
 
@@ -29,8 +29,9 @@ Go test picks one by name.
                                                         (the Go test: ZEROSHOT_SHAPES_REF=NAME)
 
 To add a reference: a function (processor, file bytes, flow) -> {"pv", "crop", "shape"} or
-{"error"}, registered in REFERENCES; it may need another oracle (e.g. transformers 5 for its
-torchvision backend), which --add-refs allows: the inputs are the stored ones.
+{"error"}, registered in REFERENCES; it may need another oracle, which --add-refs allows: the
+inputs are the stored ones. transformers 5's two backends ("pil5", "tv5") are added that way by
+shapes_v5.py (the 5 oracle).
 """
 import argparse
 import hashlib
@@ -60,7 +61,7 @@ SAMPLE_SEED, SAMPLE_N = 13, 300
 GENERATOR_VERSION = 1  # bump when a drawn case or its pixels change
 
 # ---------------------------------------------------------------------------------------
-# Pixels: splitmix64, counter-based, integer-only (mirrored in preprocess/internal/shapes).
+# Pixels: splitmix64, counter-based, integer-only (mirrored in internal/shapes).
 
 M64 = (1 << 64) - 1
 GOLDEN = 0x9E3779B97F4A7C15
