@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/zeroshot-clip/zeroshot/internal/golden"
 )
 
 // testdata/images is written by testdata/gen/gen_images.py with Hugging Face
@@ -70,13 +72,8 @@ func loadIndex(t testing.TB) index {
 
 func sha(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
 
-func f32bytes(v []float32) []byte {
-	b := make([]byte, 4*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
-	}
-	return b
-}
+// f32bytes: the bytes the goldens' pixel_values digests are taken over.
+func f32bytes(v []float32) []byte { return golden.F32Bytes(v) }
 
 func defaultProcessor(t testing.TB) *Processor {
 	t.Helper()

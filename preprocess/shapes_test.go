@@ -28,12 +28,7 @@ import (
 // (transformers 5's CLIPImageProcessorPil, which composites transparency onto white:
 // Options.AlphaOnWhite). On the committed sample it runs every one the sample has.
 func TestShapeSweep(t *testing.T) {
-	dir := os.Getenv("ZEROSHOT_SHAPES")
-	full := dir != ""
-	if !full {
-		dir = filepath.Join("..", "testdata", "shapes")
-	}
-	sw, err := shapes.Load(dir)
+	sw, dir, full, err := shapes.LoadEnv(filepath.Join("..", "testdata", "shapes"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,12 +230,7 @@ func (s *sweepStats) add(k sweepKey, entry string, c *shapes.Case, ok bool) {
 func (s *sweepStats) report(sw *shapes.Sweep, ref, dir string, took time.Duration) string {
 	var b strings.Builder
 	seed, _ := sw.Meta["seed"].(float64)
-	m := sw.Meta // the versions of the reference: its own when added later (reference_meta)
-	if rm, ok := sw.Meta["reference_meta"].(map[string]any); ok {
-		if r, ok := rm[ref].(map[string]any); ok {
-			m = r
-		}
-	}
+	m := sw.RefMeta(ref)
 	fmt.Fprintf(&b, "shape sweep %s: %d cases (seed %d), reference %q (Pillow %v, transformers %v); %d/%d cases identical in every run\n",
 		dir, len(s.cases), int64(seed), ref, m["pillow"], m["transformers"], len(s.cases)-len(s.bad), len(s.cases))
 	keys := make([]sweepKey, 0, len(s.byKey))

@@ -1,11 +1,12 @@
 package preprocess
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/zeroshot-clip/zeroshot/internal/golden"
 )
 
 // testdata/images/index-v5.json: transformers 5's processors on the same fixtures
@@ -13,39 +14,11 @@ import (
 // (CLIPImageProcessorPil) with AlphaOnWhite; the torchvision backend is package
 // tvprocess's (it needs libtorch).
 
-// v5Facts is one processor's result for one flow (see v5_images.py).
-type v5Facts struct {
-	OK             bool   `json:"ok"`
-	Error          string `json:"error"`
-	RGBSize        [2]int `json:"rgb_size"`
-	RGBSHA         string `json:"rgb_sha256"`
-	CropSHA        string `json:"crop_sha256"`
-	Shape          []int  `json:"shape"`
-	PixelValuesSHA string `json:"pixel_values_sha256"`
-}
-
-type v5Index struct {
-	Meta  map[string]any `json:"meta"`
-	Alpha struct {
-		SHA string `json:"sha256"`
-	} `json:"alpha_composite"`
-	Images []struct {
-		File string             `json:"file"`
-		PIL  map[string]v5Facts `json:"pil"`
-	} `json:"images"`
-	Configs []struct {
-		Config json.RawMessage `json:"config"`
-		W, H   int
-		PIL    v5Facts `json:"pil"`
-	} `json:"configs"`
-}
-
-func loadV5Index(t testing.TB) v5Index {
+func loadV5Index(t testing.TB) golden.V5Index {
 	t.Helper()
-	var ix v5Index
-	readJSON(t, "index-v5.json", &ix)
-	if len(ix.Images) == 0 {
-		t.Fatal("index-v5.json has no images (make goldens ORACLE=5)")
+	ix, err := golden.ReadV5Index(filepath.Join(imagesDir, "index-v5.json"))
+	if err != nil {
+		t.Fatal(err)
 	}
 	return ix
 }
@@ -123,13 +96,13 @@ func TestFixturesV5PIL(t *testing.T) {
 				t.Errorf("%s/%s: uint8 crop differs", e.File, flow)
 			}
 			pv := p.Normalize(crop, nil)
-			if sha(f32bytes(pv)) == want.PixelValuesSHA {
+			if sha(golden.F32Bytes(pv)) == want.PixelValuesSHA {
 				nPV++
 			} else {
 				t.Errorf("%s/%s: pixel_values differ", e.File, flow)
 			}
 			data := mustRead(t, path)
-			if pv2, err := p.PreprocessData(data, v5Options(flow)); err != nil || sha(f32bytes(pv2)) != want.PixelValuesSHA {
+			if pv2, err := p.PreprocessData(data, v5Options(flow)); err != nil || sha(golden.F32Bytes(pv2)) != want.PixelValuesSHA {
 				t.Errorf("%s/%s: PreprocessData differs (%v)", e.File, flow, err)
 			}
 		}
@@ -154,7 +127,7 @@ func TestConfigVariantsV5PIL(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if sha(f32bytes(pv)) != c.PIL.PixelValuesSHA {
+		if sha(golden.F32Bytes(pv)) != c.PIL.PixelValuesSHA {
 			t.Errorf("%s on %dx%d: pixel_values differ from transformers 5's PIL backend", c.Config, c.W, c.H)
 		}
 	}

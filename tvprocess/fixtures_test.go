@@ -2,11 +2,8 @@ package tvprocess
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,32 +21,9 @@ func TestMain(m *testing.M) { golden.Main(m) }
 
 var imagesDir = filepath.Join("..", "testdata", "images")
 
-type facts struct {
-	OK             bool   `json:"ok"`
-	Error          string `json:"error"`
-	RGBSize        [2]int `json:"rgb_size"`
-	RGBSHA         string `json:"rgb_sha256"`
-	CropSHA        string `json:"crop_sha256"`
-	Shape          []int  `json:"shape"`
-	PixelValuesSHA string `json:"pixel_values_sha256"`
-}
-
-type v5Index struct {
-	Meta   map[string]any `json:"meta"`
-	Images []struct {
-		File string           `json:"file"`
-		TV   map[string]facts `json:"torchvision"`
-	} `json:"images"`
-	Configs []struct {
-		Config json.RawMessage `json:"config"`
-		W, H   int
-		TV     facts `json:"torchvision"`
-	} `json:"configs"`
-}
-
 // needV5 skips on a libtorch other than the torchvision oracle's: the goldens are
 // transformers 5's, on torch 2.11.0 (no torchvision oracle runs on 2.1.0).
-func needV5(t testing.TB, ix v5Index) {
+func needV5(t testing.TB, ix golden.V5Index) {
 	t.Helper()
 	want, _ := ix.Meta["torch"].(string)
 	want, _, _ = strings.Cut(want, "+")
@@ -58,25 +32,16 @@ func needV5(t testing.TB, ix v5Index) {
 	}
 }
 
-func loadIndex(t testing.TB) v5Index {
+func loadIndex(t testing.TB) golden.V5Index {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(imagesDir, "index-v5.json"))
-	require.NoError(t, err, "make goldens ORACLE=5 writes it")
-	var ix v5Index
-	require.NoError(t, json.Unmarshal(b, &ix))
-	require.NotEmpty(t, ix.Images)
+	ix, err := golden.ReadV5Index(filepath.Join(imagesDir, "index-v5.json"))
+	require.NoError(t, err)
 	return ix
 }
 
 func sha(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
 
-func f32bytes(v []float32) []byte {
-	b := make([]byte, 4*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
-	}
-	return b
-}
+func f32bytes(v []float32) []byte { return golden.F32Bytes(v) }
 
 func clipConfig(t testing.TB) preprocess.Config {
 	cfg, err := preprocess.LoadConfig(filepath.Join("..", "..", "shared", "clip-vit-large-patch14", "preprocessor_config.json"))

@@ -2,7 +2,6 @@ package tvprocess
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -21,21 +20,14 @@ import (
 // transparency composited onto white, then this package's resize, crop and normalize.
 // The committed sample by default; ZEROSHOT_SHAPES=dir a full sweep (make parity-shapes-v5).
 func TestShapeSweepTorchvision(t *testing.T) {
-	dir := os.Getenv("ZEROSHOT_SHAPES")
-	full := dir != ""
-	if !full {
-		dir = filepath.Join("..", "testdata", "shapes")
-	}
-	sw, err := shapes.Load(dir)
+	sw, dir, full, err := shapes.LoadEnv(filepath.Join("..", "testdata", "shapes"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := sw.Cases[0].Ref["tv5"]; !ok {
 		t.Fatalf("%s has no tv5 reference: testdata/gen/shapes_v5.py adds it", dir)
 	}
-	rm, _ := sw.Meta["reference_meta"].(map[string]any)
-	tm, _ := rm["tv5"].(map[string]any)
-	want, _ := tm["torch"].(string)
+	want, _ := sw.RefMeta("tv5")["torch"].(string)
 	if want, _, _ = strings.Cut(want, "+"); want != torch.Version() {
 		t.Skipf("libtorch %s: the tv5 reference was computed on torch %q", torch.Version(), want)
 	}

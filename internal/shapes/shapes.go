@@ -108,6 +108,32 @@ func Load(dir string) (*Sweep, error) {
 	return s, nil
 }
 
+// EnvDir names a full sweep's directory (written by make parity-shapes) for the tests
+// that otherwise run the committed sample.
+const EnvDir = "ZEROSHOT_SHAPES"
+
+// LoadEnv loads the sweep EnvDir names, else the committed sample in sampleDir; full
+// says which.
+func LoadEnv(sampleDir string) (s *Sweep, dir string, full bool, err error) {
+	dir = os.Getenv(EnvDir)
+	if full = dir != ""; !full {
+		dir = sampleDir
+	}
+	s, err = Load(dir)
+	return s, dir, full, err
+}
+
+// RefMeta is the versions that made reference ref: its own entry of the meta's
+// reference_meta when it was added later (gen_shapes.py --add-refs), else the meta.
+func (s *Sweep) RefMeta(ref string) map[string]any {
+	if rm, ok := s.Meta["reference_meta"].(map[string]any); ok {
+		if r, ok := rm[ref].(map[string]any); ok {
+			return r
+		}
+	}
+	return s.Meta
+}
+
 // Input returns the file bytes of c: the PNG rebuilt from its parameters, or the
 // JPEG file (checked against its digest).
 func (s *Sweep) Input(c *Case) ([]byte, error) {
