@@ -254,8 +254,23 @@ func (p *Processor) batch(n int, get func(int) (RGB, error)) ([]float32, error) 
 	})
 }
 
-// batchPV runs one(i) for i in [0, n) on GOMAXPROCS workers and concatenates.
+// batchPV is Batch with this package's name on its errors.
 func (p *Processor) batchPV(n int, one func(int) ([]float32, error)) ([]float32, error) {
+	out, err := Batch(n, one)
+	if err != nil {
+		return nil, fmt.Errorf("preprocess: %w", err)
+	}
+	return out, nil
+}
+
+// Batch runs one(i) for i in [0, n) on GOMAXPROCS goroutines and concatenates the
+// results, which must all have the same length, in order (pixel_values [N, 3, H, W]).
+// The first failing item's error is returned, naming its index. For image processors
+// that build on this package (tvprocess).
+func Batch(n int, one func(int) ([]float32, error)) ([]float32, error) {
+	if n == 0 {
+		return nil, nil
+	}
 	outs := make([][]float32, n)
 	errs := make([]error, n)
 	workers := min(runtime.GOMAXPROCS(0), n)
@@ -281,14 +296,14 @@ func (p *Processor) batchPV(n int, one func(int) ([]float32, error)) ([]float32,
 	wg.Wait()
 	for i, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("preprocess: batch item %d: %w", i, err)
+			return nil, fmt.Errorf("batch item %d: %w", i, err)
 		}
 	}
 	size := len(outs[0])
 	flat := make([]float32, 0, size*n)
 	for i, o := range outs {
 		if len(o) != size {
-			return nil, fmt.Errorf("preprocess: batch item %d has %d values, item 0 has %d", i, len(o), size)
+			return nil, fmt.Errorf("batch item %d has %d values, item 0 has %d", i, len(o), size)
 		}
 		flat = append(flat, o...)
 	}

@@ -23,7 +23,6 @@ package tvprocess
 
 import (
 	"fmt"
-	"runtime"
 	"sync"
 
 	"github.com/sugarme/gotch/ts"
@@ -313,36 +312,11 @@ func (p *Processor) PreprocessBatch(imgs []preprocess.RGB) ([]float32, error) {
 	return p.batch(len(imgs), func(i int) ([]float32, error) { return p.Preprocess(imgs[i]) })
 }
 
-// batch runs one(i) for i in [0, n) on GOMAXPROCS goroutines and concatenates.
+// batch is preprocess.Batch with this package's name on its errors.
 func (p *Processor) batch(n int, one func(int) ([]float32, error)) ([]float32, error) {
-	if n == 0 {
-		return nil, nil
+	out, err := preprocess.Batch(n, one)
+	if err != nil {
+		return nil, fmt.Errorf("tvprocess: %w", err)
 	}
-	outs := make([][]float32, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			outs[i], errs[i] = one(i)
-		}()
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			return nil, fmt.Errorf("tvprocess: batch item %d: %w", i, err)
-		}
-	}
-	size := len(outs[0])
-	flat := make([]float32, 0, size*n)
-	for i, o := range outs {
-		if len(o) != size {
-			return nil, fmt.Errorf("tvprocess: batch item %d has %d values, item 0 has %d", i, len(o), size)
-		}
-		flat = append(flat, o...)
-	}
-	return flat, nil
+	return out, nil
 }
