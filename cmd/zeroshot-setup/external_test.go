@@ -33,7 +33,7 @@ func TestMain(m *testing.M) { golden.Main(m) }
 // directory) to time a machine that never compiled gotch.
 func TestExternalModule(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds a module outside the clone")
+		t.Skip("-short: builds a fresh module outside the clone against libtorch (minutes with a cold Go cache); make test runs it")
 	}
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	require.NoError(t, err)

@@ -34,7 +34,7 @@ func exitStatus(t *testing.T, bin string, args ...string) (int, string) {
 // resumes into the file an uninterrupted run writes.
 func TestClassifyProcess(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the command")
+		t.Skip("-short: builds the zeroshot binary and runs it in child processes; make test runs it")
 	}
 	bin := buildZeroshot(t)
 	base := []string{"classify", "--model", tinyModel, "--threads", "1", "--progress", "off"}

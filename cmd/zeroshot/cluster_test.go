@@ -237,7 +237,7 @@ func TestKubernetesExample(t *testing.T) {
 	assert.Nil(t, mergeJob.Spec.Completions, "one merge")
 
 	if testing.Short() {
-		t.Skip("runs the pods' commands")
+		t.Skip("-short: runs every pod's command with the real CLI (its structure was checked above); make test runs it")
 	}
 	// Run it: /data is the shared volume, the model the tiny fixture.
 	bin := buildZeroshot(t)
@@ -303,7 +303,7 @@ func TestSlurmExample(t *testing.T) {
 	require.Greater(t, hi, lo)
 
 	if testing.Short() {
-		t.Skip("runs the tasks")
+		t.Skip("-short: runs every array task with the real CLI (its structure was checked above); make test runs it")
 	}
 	bin := buildZeroshot(t)
 	data := shardData(t)

@@ -324,7 +324,7 @@ func TestEmbedShards(t *testing.T) {
 // uninterrupted run, byte for byte, for .npy parts and for JSONL.
 func TestEmbedKilled(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the command")
+		t.Skip("-short: builds the zeroshot binary and runs it in child processes; make test runs it")
 	}
 	bin := buildZeroshot(t)
 	many := t.TempDir()
