@@ -1,6 +1,13 @@
 """The goldens that depend on the libtorch build, for the oracle running this script.
 
     $ORACLE_PY testdata/gen/gen_goldens.py            (make goldens ORACLE=...)
+    $ORACLE_PY testdata/gen/gen_goldens.py --out DIR [--models-only]   (make parity)
+
+--out DIR writes the same files into DIR, laid out as testdata/ (models/<m>/golden<suffix>/,
+pipeline/, images/, shapes/), and leaves testdata/ as it is: the goldens of this machine,
+which the Go tests compare with exactly when ZEROSHOT_GOLDENS=DIR (internal/golden.Local).
+--models-only skips the image processor goldens (images/, shapes/), which depend on no
+model and take most of the time.
 
 Writes, for the committed tiny models (their weights are not regenerated here):
 - testdata/models/<m>/golden<suffix>/: CLIPModel inputs and outputs (gen_models.golden);
@@ -66,6 +73,12 @@ def backend_of(proc):
 
 
 def main():
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", help="write into this tree instead of testdata/")
+    ap.add_argument("--models-only", action="store_true", help="only models/ and pipeline/")
+    args = ap.parse_args()
+    root = os.path.abspath(args.out) if args.out else None
     torch.set_num_threads(1)
     env = {k: os.environ.get(k) for k in repro.ENV}
     for suffix, model_kw, proc_kw, proc_cls, attn, backend in profiles():
@@ -80,17 +93,26 @@ def main():
             assert model.config._attn_implementation == attn, model.config._attn_implementation
             proc = proc_cls.from_pretrained(d)
             assert backend_of(proc) == backend, backend_of(proc)
-            gen_models.golden(d, model, out="golden" + suffix, proc=proc, extra_meta=extra)
+            gen_models.golden(d, model, out="golden" + suffix, proc=proc, extra_meta=extra, root=root)
             gen_pipeline.run(d, suffix=suffix, model_kw=model_kw, processor_kw=proc_kw, extra_meta=extra,
-                             backend=backend)
-    if transformers.__version__.startswith("5."):
+                             backend=backend, out_dir=os.path.join(root, "pipeline") if root else gen_pipeline.OUT)
+    if transformers.__version__.startswith("5.") and not args.models_only:
         import gen_shapes
         import shapes_v5
         import v5_images
         import v5_sweep
-        v5_images.run()
-        v5_sweep.sample()
-        shapes_v5.add(gen_shapes.SAMPLE_DIR)
+        if root:
+            import shutil
+            shapes = os.path.join(root, "shapes")
+            shutil.rmtree(shapes, ignore_errors=True)
+            shutil.copytree(gen_shapes.SAMPLE_DIR, shapes)  # its cases and inputs; the v5 references are redone
+            v5_images.run(os.path.join(root, "images", "index-v5.json"))
+            v5_sweep.sample(os.path.join(root, "images", "sweep-v5.json"))
+            shapes_v5.add(shapes)
+        else:
+            v5_images.run()
+            v5_sweep.sample()
+            shapes_v5.add(gen_shapes.SAMPLE_DIR)
     log("goldens: done")
 
 

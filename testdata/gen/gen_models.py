@@ -148,9 +148,11 @@ def features(out):
     return out if isinstance(out, torch.Tensor) else out.pooler_output
 
 
-def golden(d, model, out="golden", proc=None, extra_meta=None):
-    """Inputs and CLIPModel outputs for model (saved in d) into d/out. proc: the image
-    processor (default: the slow PIL CLIPImageProcessor of transformers 4.x)."""
+def golden(d, model, out="golden", proc=None, extra_meta=None, root=None):
+    """Inputs and CLIPModel outputs for model (saved in d) into d/out, or into
+    root/models/<name>/out when root is given (a golden tree beside testdata/, as make
+    parity writes). proc: the image processor (default: the slow PIL CLIPImageProcessor
+    of transformers 4.x)."""
     proc = proc or CLIPImageProcessor.from_pretrained(d)
     tok = CLIPTokenizerFast.from_pretrained(d)
     images = [synthetic(640, 480), noise(300, 333, 1), synthetic(225, 225)]
@@ -159,7 +161,7 @@ def golden(d, model, out="golden", proc=None, extra_meta=None):
     enc = tok(texts, padding=True, return_tensors="pt")
     enc_max = tok(texts, padding="max_length", max_length=model.config.text_config.max_position_embeddings,
                   return_tensors="pt")
-    g = os.path.join(d, out)
+    g = os.path.join(root, "models", os.path.basename(d), out) if root else os.path.join(d, out)
     os.makedirs(g, exist_ok=True)
     with torch.no_grad():
         out = model(pixel_values=pixels, input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])

@@ -46,10 +46,11 @@ def make_images():
     src.save(os.path.join(OUT, "rotated6.jpg"), quality=90, exif=exif.tobytes())
 
 
-def run(model_dir, suffix="", model_kw=None, processor_kw=None, extra_meta=None, backend="pil"):
-    """Write pipeline/<model><suffix>.json. model_kw / processor_kw go to from_pretrained
-    (attn_implementation, backend), for the pipeline and the manual flow alike; backend
-    is the image processor backend they must give (checked)."""
+def run(model_dir, suffix="", model_kw=None, processor_kw=None, extra_meta=None, backend="pil", out_dir=OUT):
+    """Write <out_dir>/<model><suffix>.json (out_dir: testdata/pipeline, whose images it
+    reads). model_kw / processor_kw go to from_pretrained (attn_implementation, backend),
+    for the pipeline and the manual flow alike; backend is the image processor backend
+    they must give (checked)."""
     name = os.path.basename(model_dir)
     model_kw, processor_kw = model_kw or {}, processor_kw or {}
     processor = AutoProcessor.from_pretrained(model_dir, **processor_kw)
@@ -74,7 +75,8 @@ def run(model_dir, suffix="", model_kw=None, processor_kw=None, extra_meta=None,
             "pipeline": [{"score": r["score"], "label": r["label"]} for r in out],
             "manual": {"logits_per_image": logits[0].tolist(), "probs": probs[0].tolist()},
         })
-    write_json(os.path.join(OUT, name + suffix + ".json"), {
+    os.makedirs(out_dir, exist_ok=True)
+    write_json(os.path.join(out_dir, name + suffix + ".json"), {
         "meta": meta(pipeline_image_processor=type(pipe.image_processor).__name__,
                      pipeline_tokenizer=type(pipe.tokenizer).__name__,
                      torch_threads=torch.get_num_threads(),

@@ -101,7 +101,7 @@ def alpha_table():
     return {"layout": "256x256 RGB: x = value, y = alpha", "sha256": sha(np.asarray(out).tobytes())}
 
 
-def run():
+def run(out=OUT):
     import PIL
     import torch
     import torchvision
@@ -132,7 +132,8 @@ def run():
         for b, p in processors(**over).items():
             c[b] = digests(p, im)
         configs.append(c)
-    write_json(OUT, {
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    write_json(out, {
         "meta": meta(torchvision=torchvision.__version__, pillow=PIL.__version__,
                      image_processor="CLIPImageProcessor (torchvision backend) and CLIPImageProcessorPil",
                      processor_call="processor(images=[image], return_tensors='pt')",

@@ -210,8 +210,8 @@ def run(path, seed, n, max_side, max_pixels):
     log(f"v5 sweep: {len(cases)} cases -> {path} in {time.time() - t0:.0f} s")
 
 
-def sample():
-    run(SAMPLE, SAMPLE_SEED, SAMPLE_N, 5000, SAMPLE_MAX_PIXELS)
+def sample(path=SAMPLE):
+    run(path, SAMPLE_SEED, SAMPLE_N, 5000, SAMPLE_MAX_PIXELS)
 
 
 def main():
