@@ -12,7 +12,7 @@ import (
 // a lone caller gets; Close during calls makes later calls fail with ErrClosed.
 func TestConcurrentCallsAndClose(t *testing.T) {
 	skipWithoutFixtures(t)
-	g := loadGoldens(t, goldenDir(modelDir("odd")))
+	g := loadGoldens(t, goldenDir(t, modelDir("odd")))
 	m, err := Load(modelDir("odd"), Options{Threads: 1})
 	require.NoError(t, err)
 	want, err := m.Forward(g.pixels, g.tokens)

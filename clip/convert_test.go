@@ -50,7 +50,7 @@ func TestConvertLayout(t *testing.T) {
 func TestConvertRoundTrips(t *testing.T) {
 	skipWithoutFixtures(t)
 	dir := modelDir("odd")
-	g := loadGoldens(t, goldenDir(dir))
+	g := loadGoldens(t, goldenDir(t, dir))
 	tmp := t.TempDir()
 	f16, again := filepath.Join(tmp, "f16.safetensors"), filepath.Join(tmp, "again.safetensors")
 	require.NoError(t, Convert(dir, f16, Float16))

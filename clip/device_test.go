@@ -60,7 +60,7 @@ func TestBFloat16Drift(t *testing.T) {
 	skipWithoutFixtures(t)
 	for _, name := range fixtureModels {
 		dir := modelDir(name)
-		g := loadGoldens(t, goldenDir(dir))
+		g := loadGoldens(t, goldenDir(t, dir))
 		conv := filepath.Join(t.TempDir(), "bf16.safetensors")
 		require.NoError(t, Convert(dir, conv, BFloat16))
 		var first *Output

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zeroshot-clip/zeroshot/internal/golden"
+	"github.com/zeroshot-clip/zeroshot/internal/torch"
 )
 
 // The full-size random ViT-L/14 that `make fixtures-full` writes (testdata/gen/full.py),
@@ -61,7 +62,7 @@ func TestFullModelParity(t *testing.T) {
 	if dir == "" {
 		t.Skipf("%s is not set: the full-size model lives outside git (make parity-full builds it)", fullEnv)
 	}
-	gdir := goldenDir(dir)
+	gdir := filepath.Join(dir, "golden"+golden.Suffix(torch.Version())) // made on this machine by make fixtures-full
 	var idx fullIndex
 	b, err := os.ReadFile(filepath.Join(gdir, "index.json"))
 	require.NoError(t, err, "run make fixtures-full")

@@ -11,16 +11,21 @@ import (
 	"github.com/zeroshot-clip/zeroshot/internal/torch"
 )
 
-// TestMain pins libtorch's CPU paths before the first op, so that the committed
-// goldens hold bit for bit on any x86-64 machine (golden.ReproEnv).
+// TestMain pins libtorch's CPU paths before the first op, as the goldens were made
+// (golden.ReproEnv).
 func TestMain(m *testing.M) { golden.Main(m) }
 
 var fixtureModels = []string{"tiny-l14", "odd"}
 
+const testdata = "../testdata"
+
 func modelDir(name string) string { return filepath.Join("..", "testdata", "models", name) }
 
-// goldenDir is the goldens of a fixture model for the libtorch this test links.
-func goldenDir(dir string) string { return filepath.Join(dir, "golden"+golden.Suffix(torch.Version())) }
+// goldenDir is the goldens of a fixture model for the libtorch this test links: the
+// local ones of make parity where they exist (golden.Path), else the committed ones.
+func goldenDir(t testing.TB, dir string) string {
+	return golden.Path(t, testdata, "models/"+filepath.Base(dir)+"/golden"+golden.Suffix(torch.Version()))
+}
 
 // goldens holds one fixture model's golden inputs and outputs.
 type goldens struct {
@@ -54,7 +59,7 @@ func loadGoldens(t testing.TB, dir string) *goldens {
 	return g
 }
 
-// compare checks got against golden name and returns the report.
+// compare compares got with golden name and returns the report.
 func (g *goldens) compare(t testing.TB, name string, got Matrix) golden.Report {
 	t.Helper()
 	want := g.f32[name]
@@ -62,6 +67,15 @@ func (g *goldens) compare(t testing.TB, name string, got Matrix) golden.Report {
 	r, err := golden.Compare(got.Data, want.F32)
 	require.NoError(t, err)
 	return r
+}
+
+// check is compare, failing t unless got lies within the golden's bound (golden.Check:
+// bit for bit against local goldens, golden.CrossCPU ulps against committed ones).
+func (g *goldens) check(t testing.TB, what, name string, got Matrix) golden.Report {
+	t.Helper()
+	want := g.f32[name]
+	require.Equal(t, []int{want.Shape[0], want.Shape[1]}, []int{got.Rows, got.Cols}, name)
+	return golden.Check(t, filepath.Join(g.dir, name+".npy"), what, got.Data, want.F32)
 }
 
 func skipWithoutFixtures(t testing.TB) {

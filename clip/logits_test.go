@@ -24,7 +24,7 @@ func TestLogitsFromCachedEmbeddings(t *testing.T) {
 	for _, name := range fixtureModels {
 		for _, dt := range []DType{Float32, BFloat16} {
 			t.Run(name+"/"+dt.String(), func(t *testing.T) {
-				g := loadGoldens(t, goldenDir(modelDir(name)))
+				g := loadGoldens(t, goldenDir(t, modelDir(name)))
 				m, err := Load(modelDir(name), Options{DType: dt, Threads: 1})
 				require.NoError(t, err)
 				defer m.Close()
@@ -62,7 +62,7 @@ func TestLogitsFromCachedEmbeddings(t *testing.T) {
 
 func TestInputErrors(t *testing.T) {
 	skipWithoutFixtures(t)
-	g := loadGoldens(t, goldenDir(modelDir("odd")))
+	g := loadGoldens(t, goldenDir(t, modelDir("odd")))
 	m, err := Load(modelDir("odd"), Options{Threads: 1})
 	require.NoError(t, err)
 	defer m.Close()

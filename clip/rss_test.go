@@ -43,7 +43,7 @@ func TestForwardLoopKeepsMemoryFlat(t *testing.T) {
 	if testing.Short() {
 		n = 50
 	}
-	g := loadGoldens(t, goldenDir(modelDir("tiny-l14")))
+	g := loadGoldens(t, goldenDir(t, modelDir("tiny-l14")))
 	m, err := Load(modelDir("tiny-l14"), Options{Threads: 1})
 	require.NoError(t, err)
 	defer m.Close()

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zeroshot-clip/zeroshot/internal/golden"
 	"github.com/zeroshot-clip/zeroshot/internal/shapes"
 )
 
@@ -28,7 +29,7 @@ import (
 // (transformers 5's CLIPImageProcessorPil, which composites transparency onto white:
 // Options.AlphaOnWhite). On the committed sample it runs every one the sample has.
 func TestShapeSweep(t *testing.T) {
-	sw, dir, full, err := shapes.LoadEnv(filepath.Join("..", "testdata", "shapes"))
+	sw, dir, full, err := shapes.LoadEnv(golden.Path(t, filepath.Join("..", "testdata"), "shapes"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 
 func loadV5Index(t testing.TB) golden.V5Index {
 	t.Helper()
-	ix, err := golden.ReadV5Index(filepath.Join(imagesDir, "index-v5.json"))
+	ix, err := golden.ReadV5Index(golden.Path(t, filepath.Join("..", "testdata"), "images/index-v5.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

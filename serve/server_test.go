@@ -99,7 +99,10 @@ func TestClassifyMatchesPipeline(t *testing.T) {
 			c := openClassifier(t, model)
 			_, hs := newTestServer(t, c, Options{})
 			var g pipelineGolden
-			require.NoError(t, json.Unmarshal(readFile(t, "testdata", "pipeline", golden.DefaultPipelineFile(model, torch.Version())), &g))
+			path := golden.Path(t, filepath.Join("..", "testdata"), "pipeline/"+golden.DefaultPipelineFile(model, torch.Version()))
+			b, err := os.ReadFile(path)
+			require.NoError(t, err)
+			require.NoError(t, json.Unmarshal(b, &g))
 			n := 0
 			for _, tc := range g.Cases {
 				if hasDuplicates(tc.Labels) {
@@ -115,10 +118,12 @@ func TestClassifyMatchesPipeline(t *testing.T) {
 				assert.Equal(t, "application/json", hdr.Get("Content-Type"))
 				got := decodeResults(t, b)
 				require.Len(t, got, len(tc.Pipeline))
-				for i, want := range tc.Pipeline {
-					assert.Equal(t, want.Label, got[i].Label)
-					assert.InDelta(t, want.Score, got[i].Score, 1e-5)
+				var want, have []float64
+				for i, w := range tc.Pipeline {
+					assert.Equal(t, w.Label, got[i].Label)
+					want, have = append(want, w.Score), append(have, got[i].Score)
 				}
+				golden.Check(t, path, tc.Image+" "+strings.Join(tc.Labels, ","), golden.F32(have), golden.F32(want))
 				dec, err := preprocess.Decode(img, c.Profile().PipelineOptions())
 				require.NoError(t, err)
 				lib, err := c.Classify(context.Background(), dec, zeroshot.Request{Labels: tc.Labels, Template: tmpl})

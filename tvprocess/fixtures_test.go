@@ -34,7 +34,7 @@ func needV5(t testing.TB, ix golden.V5Index) {
 
 func loadIndex(t testing.TB) golden.V5Index {
 	t.Helper()
-	ix, err := golden.ReadV5Index(filepath.Join(imagesDir, "index-v5.json"))
+	ix, err := golden.ReadV5Index(golden.Path(t, filepath.Join("..", "testdata"), "images/index-v5.json"))
 	require.NoError(t, err)
 	return ix
 }

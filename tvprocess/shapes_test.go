@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zeroshot-clip/zeroshot/internal/golden"
 	"github.com/zeroshot-clip/zeroshot/internal/shapes"
 	"github.com/zeroshot-clip/zeroshot/internal/torch"
 	"github.com/zeroshot-clip/zeroshot/preprocess"
@@ -20,7 +21,7 @@ import (
 // transparency composited onto white, then this package's resize, crop and normalize.
 // The committed sample by default; ZEROSHOT_SHAPES=dir a full sweep (make parity-shapes-v5).
 func TestShapeSweepTorchvision(t *testing.T) {
-	sw, dir, full, err := shapes.LoadEnv(filepath.Join("..", "testdata", "shapes"))
+	sw, dir, full, err := shapes.LoadEnv(golden.Path(t, filepath.Join("..", "testdata"), "shapes"))
 	if err != nil {
 		t.Fatal(err)
 	}

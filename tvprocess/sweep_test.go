@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/zeroshot-clip/zeroshot/internal/golden"
 	"github.com/zeroshot-clip/zeroshot/internal/torch"
 	"github.com/zeroshot-clip/zeroshot/preprocess"
 )
@@ -61,7 +62,7 @@ func (c *sweepCase) String() string {
 }
 
 func TestV5Sweep(t *testing.T) {
-	path := filepath.Join(imagesDir, "sweep-v5.json")
+	path := golden.Path(t, filepath.Join("..", "testdata"), "images/sweep-v5.json")
 	if p := os.Getenv("ZEROSHOT_V5_SWEEP"); p != "" {
 		path = p
 	}
@@ -74,9 +75,9 @@ func TestV5Sweep(t *testing.T) {
 		t.Skipf("libtorch %s: the sweep's references were computed on torch %s (transformers 5 needs torch >= 2.2)", torch.Version(), want)
 	}
 	if env, _ := doc.Meta["repro_env"].(map[string]any); env != nil {
-		got := os.Getenv("ATEN_CPU_CAPABILITY")
-		require.Equal(t, env["ATEN_CPU_CAPABILITY"], got,
-			"the sweep was made with ATEN_CPU_CAPABILITY=%v (libtorch's uint8 resize has per-ISA kernels): run with the same", env["ATEN_CPU_CAPABILITY"])
+		want, _ := env["ATEN_CPU_CAPABILITY"].(string) // null: unset (make parity's unpinned goldens)
+		require.Equal(t, want, os.Getenv("ATEN_CPU_CAPABILITY"),
+			"the sweep was made with ATEN_CPU_CAPABILITY=%q (libtorch's uint8 resize has per-ISA kernels): run with the same", want)
 	}
 	tv, pil := map[string]*Processor{}, map[string]*preprocess.Processor{}
 	for name, raw := range doc.Configs {

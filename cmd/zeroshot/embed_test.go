@@ -50,12 +50,10 @@ func TestEmbedTextsGolden(t *testing.T) {
 			stdout := zsOK(t, args...)
 			assert.Equal(t, strings.Join(lines[1:], "\n")+"\n", stdout, "the rows, listed")
 			got, shape := readNPY(t, out)
-			want, wshape := readNPY(t, filepath.Join(golden.DefaultModelDir(mdir, torch.Version()), tc.golden+"_nonempty.npy"))
+			path := golden.Path(t, filepath.Join(repoRoot, "testdata"), "models/"+model+"/golden"+golden.DefaultSuffix(torch.Version())+"/"+tc.golden+"_nonempty.npy")
+			want, wshape := readNPY(t, path)
 			require.Equal(t, wshape, shape)
-			r, err := golden.Compare(got, want)
-			require.NoError(t, err)
-			t.Logf("%s %s: %s", model, tc.golden, r)
-			assert.True(t, r.Identical(), "%s %s: %s", model, tc.golden, r)
+			golden.Check(t, path, model+" "+tc.golden, got, want)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,14 +28,12 @@ func TestClassifyProfileOverrides(t *testing.T) {
 		runs = append(runs, []string{"--parity", "5", "--image-backend", "pil", "--attention", "eager"})
 	}
 	for _, flags := range runs {
-		for _, c := range pipelineCasesFile(t, golden.PipelineFile("odd", v)) {
+		g := pipelineCasesFile(t, golden.PipelineFile("odd", v))
+		for _, c := range g.Cases {
 			var got []zeroshot.Result
 			args := append(append(c.args(oddModel), flags...), filepath.Join(pipelineDir, c.Image))
 			require.NoError(t, json.Unmarshal([]byte(zsOK(t, args...)), &got))
-			require.Len(t, got, len(c.Pipeline))
-			for i := range got {
-				assert.Equal(t, c.Pipeline[i], got[i], "%v %s %v", flags, c.Image, c.Labels)
-			}
+			checkResults(t, g.Path, fmt.Sprintf("%v %s %v", flags, c.Image, c.Labels), c.Pipeline, got)
 		}
 	}
 }
@@ -48,10 +47,9 @@ func TestEmbedProfileFlags(t *testing.T) {
 	zsOK(t, "embed", "--model", oddModel, "--threads", "1", "--texts-file", textsFile, "--out", out,
 		"--parity", "4.54", "--image-backend", "pil", "--attention", "eager")
 	got, _ := readNPY(t, out)
-	want, _ := readNPY(t, filepath.Join(golden.ModelDir(oddModel, torch.Version()), "text_features_nonempty.npy"))
-	r, err := golden.Compare(got, want)
-	require.NoError(t, err)
-	assert.True(t, r.Identical(), "%s", r)
+	path := golden.Path(t, filepath.Join(repoRoot, "testdata"), "models/odd/golden"+golden.Suffix(torch.Version())+"/text_features_nonempty.npy")
+	want, _ := readNPY(t, path)
+	golden.Check(t, path, "odd text_features (eager)", got, want)
 }
 
 func TestProfileFlagErrors(t *testing.T) {
@@ -87,7 +85,7 @@ func TestPreprocessParity5(t *testing.T) {
 	if torch.Version() == "2.1.0" {
 		t.Skip("libtorch 2.1.0: transformers 5 needs torch >= 2.2, its goldens were made on torch 2.11.0; make test (2.11.0) runs this")
 	}
-	ix, err := golden.ReadV5Index(filepath.Join(repoRoot, "testdata", "images", "index-v5.json"))
+	ix, err := golden.ReadV5Index(golden.Path(t, filepath.Join(repoRoot, "testdata"), "images/index-v5.json"))
 	require.NoError(t, err)
 	names := map[string]bool{"png_rgb_trns.png": true, "png_la.png": true, "gif_p.gif": true, "jpeg_exif_6.jpg": true, "webp_lossy_alpha.webp": true}
 	n := 0

@@ -12,6 +12,10 @@ type Report struct {
 	MaxAbs float64 // max |got - want| (+Inf if exactly one side is NaN)
 	MaxRel float64 // max |got - want| / |want| over values with want != 0
 	Worst  int     // index of the value with the largest |Δ| (-1 if none differs)
+	// ScaleULPs is MaxAbs in ulps of the output's scale: the spacing of float32 at the
+	// largest |want|. A normwise measure: a GEMM's rounding error scales with its
+	// operands, so a value near zero moves by ulps of its neighbours, not of itself.
+	ScaleULPs float64
 }
 
 // Compare compares got with want element by element.
@@ -19,6 +23,10 @@ func Compare(got, want []float32) (Report, error) {
 	r := Report{N: len(want), Worst: -1}
 	if len(got) != len(want) {
 		return r, fmt.Errorf("golden: %d values, want %d", len(got), len(want))
+	}
+	var scale float32
+	for _, w := range want {
+		scale = max(scale, float32(math.Abs(float64(w))))
 	}
 	for i, w := range want {
 		g := got[i]
@@ -36,6 +44,9 @@ func Compare(got, want []float32) (Report, error) {
 		if w != 0 {
 			r.MaxRel = math.Max(r.MaxRel, d/math.Abs(float64(w)))
 		}
+	}
+	if r.MaxAbs > 0 {
+		r.ScaleULPs = r.MaxAbs / ulp32(scale)
 	}
 	return r, nil
 }

@@ -113,6 +113,12 @@ def main():
             v5_images.run()
             v5_sweep.sample()
             shapes_v5.add(gen_shapes.SAMPLE_DIR)
+    if root:
+        # what the Go tests check before they trust this tree (internal/golden.localRoot)
+        import common
+        common.write_json(os.path.join(root, "local.json"), {
+            "repro_env": env, "torch": torch.__version__, "transformers": transformers.__version__,
+            "torch_threads": torch.get_num_threads(), "models_only": args.models_only})
     log("goldens: done")
 
 
