@@ -139,6 +139,33 @@ parity-v5-sweep: libtorch ## (ORACLE=5, TORCH=2.11.0) transformers 5's image pro
 	  ATEN_CPU_CAPABILITY=$$cap ZEROSHOT_V5_SWEEP=$$f $(GO_TORCH) test -count=1 -timeout 60m -run '^TestV5Sweep$$' -v ./tvprocess/ | grep -v '^=== RUN'; \
 	done
 
+# Two promises, two targets. make test: every test, the golden ones against the committed
+# goldens (made on one CPU) within golden.CrossCPU ulps. make parity: Go equals Python on
+# this machine, bit for bit: the oracle makes every golden here (pinned, then unpinned) and
+# the golden tests compare with them exactly (scripts/parity.sh). make test-cpus: the golden
+# tests under other CPUs emulated with libtorch's dispatch controls (scripts/test-cpus.sh),
+# the matrix in build/test-cpus.md. make cpu-ops: which op moves under which control
+# (scripts/cpu-ops.py: each op replayed on the same inputs), the table in build/cpu-ops.md.
+PARITY_DIR ?= $(CACHE_DIR)/parity
+.PHONY: parity test-cpus cpu-ops
+parity: libtorch oracle ## Go vs the Python oracle on this machine, bit for bit (goldens made here, pinned and unpinned; ~6 min)
+	PARITY_DIR=$(PARITY_DIR) GOFLAGS="$(strip $(GOFLAGS) -modfile=$(CURDIR)/build/go.gen.mod)" GO=$(GO) scripts/parity.sh
+
+test-cpus: libtorch ## the golden tests under emulated CPUs (MKL, oneDNN, ATen levels, threads): the matrix in build/test-cpus.md (~8 min)
+	GOFLAGS="$(strip $(GOFLAGS) -modfile=$(CURDIR)/build/go.gen.mod)" GO=$(GO) scripts/test-cpus.sh
+
+CPU_OPS_LEVELS := mkl-isa-avx:MKL_ENABLE_INSTRUCTIONS=AVX onednn-avx:ONEDNN_MAX_CPU_ISA=AVX onednn-sse41:ONEDNN_MAX_CPU_ISA=SSE41 \
+	mkl-sse4_2:MKL_CBWR=SSE4_2 mkl-avx2:MKL_CBWR=AVX2 mkl-auto:MKL_CBWR=AUTO aten-avx2:ATEN_CPU_CAPABILITY=avx2 \
+	threads-2:TORCH_THREADS=2 unpinned:ZEROSHOT_NO_REPRO=1
+cpu-ops: oracle ## (dev) per-op table: which of CLIP's ops give other bits under which dispatch level -> build/cpu-ops.md
+	@set -e; d=$$(mktemp -d); trap 'rm -rf $$d' EXIT; \
+	$(ORACLE_PY) -W ignore scripts/cpu-ops.py capture $$d; \
+	CPU_LEVEL=pinned $(ORACLE_PY) -W ignore scripts/cpu-ops.py replay $$d $$d/0-pinned.json; files=$$d/0-pinned.json; \
+	for l in $(CPU_OPS_LEVELS); do n=$${l%%:*}; e=$${l#*:}; \
+	  env CPU_LEVEL=$$n $$e $(ORACLE_PY) -W ignore scripts/cpu-ops.py replay $$d $$d/$$n.json; files="$$files $$d/$$n.json"; done; \
+	mkdir -p build; { echo "# Which op moves under which dispatch level (libtorch $(TORCH), $$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1))"; echo; \
+	  $(ORACLE_PY) scripts/cpu-ops.py table $$files; } > build/cpu-ops.md; cat build/cpu-ops.md
+
 .PHONY: bench
 bench: libtorch oracle ## Go vs transformers side by side (BENCH_QUICK=1: ~3 min) -> bench/REPORT.md, bench/report.json
 	@test -f $(FULL_DIR)/.complete || $(MAKE) fixtures-full
