@@ -99,6 +99,11 @@ func writeError(w http.ResponseWriter, err error) int {
 		errors.As(err, &ae)
 		w.Header().Set("WWW-Authenticate", ae.wwwAuthenticate())
 	}
+	var oe *openAIError
+	if errors.As(err, &oe) {
+		writeJSON(w, code, newOpenAIErrorBody(oe, message(err, code), code))
+		return code
+	}
 	writeJSON(w, code, errorBody{Error: message(err, code)})
 	return code
 }

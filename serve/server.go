@@ -212,35 +212,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 // Handler returns the HTTP API:
 //
 //	POST /v1/zero-shot-image-classification   → [{"score": …, "label": …}, …]
+//	     (also at /, /v1 and /models/<id>: see routes.go)
 //	POST /v1/embeddings                       → {"image_embeds": [[…]], "text_embeds": [[…]], …}
-//	GET  /healthz, /readyz, /metrics
+//	     (with "input": OpenAI's request and answer, see openai.go)
+//	GET  /v1/models, /healthz, /readyz, /metrics
 //
 // With Options.Tokens, every request but GET /healthz and /readyz (and /metrics with
 // MetricsPublic) is authenticated first, before its path is even looked up.
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(s.route)
-}
-
-type route struct {
-	method string
-	name   string
-	fn     func(http.ResponseWriter, *http.Request, clientKey) (int, error)
-}
-
-func (s *Server) routes(path string) (route, bool) {
-	switch path {
-	case "/v1/zero-shot-image-classification":
-		return route{http.MethodPost, "classify", s.classify}, true
-	case "/v1/embeddings":
-		return route{http.MethodPost, "embeddings", s.embeddings}, true
-	case "/healthz":
-		return route{http.MethodGet, "healthz", s.healthz}, true
-	case "/readyz":
-		return route{http.MethodGet, "readyz", s.readyz}, true
-	case "/metrics":
-		return route{http.MethodGet, "metrics", s.metricsHandler}, true
-	}
-	return route{}, false
 }
 
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
@@ -547,22 +527,20 @@ func (s *Server) embeddings(w http.ResponseWriter, r *http.Request, k clientKey)
 		return 0, err
 	}
 	out := EmbedResponse{Model: s.opts.ModelName, Dim: s.c.Model.Config().ProjectionDim}
-	if len(req.Texts) > 0 {
-		// The text tower as the label cache computes it: template "{}" (the text as is).
-		l, err := s.labels.get(ctx, s.c, zeroshot.Request{Labels: req.Texts, Template: "{}", AllowDuplicates: true})
-		if err != nil {
-			var le *zeroshot.LabelError
-			if errors.As(err, &le) {
-				reason := strings.ReplaceAll(le.Reason, "label", "text")
-				if le.Index >= 0 {
-					reason = fmt.Sprintf("text %d %q: %s", le.Index+1, le.Label, reason)
-				}
-				return 0, &RequestError{Reason: reason}
-			}
+	if p := req.OpenAI; p != nil {
+		if err := checkDimensions(p, out.Dim); err != nil {
 			return 0, err
 		}
-		for i := 0; i < l.Embeds.Rows; i++ {
-			out.TextEmbeds = append(out.TextEmbeds, l.Embeds.Row(i))
+		rows, err := s.textEmbeds(ctx, req.Texts)
+		if err != nil {
+			return 0, asOpenAI(err)
+		}
+		s.writeOpenAIEmbeddings(w, p, req.Texts, rows)
+		return http.StatusOK, nil
+	}
+	if len(req.Texts) > 0 {
+		if out.TextEmbeds, err = s.textEmbeds(ctx, req.Texts); err != nil {
+			return 0, err
 		}
 	}
 	if n := len(req.Images); n > 0 {
@@ -580,6 +558,28 @@ func (s *Server) embeddings(w http.ResponseWriter, r *http.Request, k clientKey)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return http.StatusOK, nil
+}
+
+// textEmbeds embeds texts as the label cache computes label embeddings, with template
+// "{}" (each text as it is), in one batch.
+func (s *Server) textEmbeds(ctx context.Context, texts []string) ([][]float32, error) {
+	l, err := s.labels.get(ctx, s.c, zeroshot.Request{Labels: texts, Template: "{}", AllowDuplicates: true})
+	if err != nil {
+		var le *zeroshot.LabelError
+		if errors.As(err, &le) {
+			reason := strings.ReplaceAll(le.Reason, "label", "text")
+			if le.Index >= 0 {
+				reason = fmt.Sprintf("text %d %q: %s", le.Index+1, le.Label, reason)
+			}
+			return nil, &RequestError{Reason: reason}
+		}
+		return nil, err
+	}
+	rows := make([][]float32, l.Embeds.Rows)
+	for i := range rows {
+		rows[i] = l.Embeds.Row(i)
+	}
+	return rows, nil
 }
 
 // labelGroup computes each label set's embeddings once when many requests ask for it
