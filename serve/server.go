@@ -194,6 +194,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 		return err
 	case <-ctx.Done():
 	}
+	// Logged here, in the goroutine that then drains, so that it always comes before
+	// whatever the caller logs when Serve returns.
+	s.logf("shutting down: finishing requests in flight (up to %v)", grace)
 	s.draining.Store(true)
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()

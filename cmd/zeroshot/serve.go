@@ -166,11 +166,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	logger.Printf("model %s (%s, %s, %s, %s) loaded in %v; listening on %s://%s",
 		m.model, c.Model.Info().Format, dt, dev, c.Profile(), c.Model.Info().Duration.Round(time.Millisecond), scheme, ln.Addr())
 	serveListening(ln.Addr().String())
-	go func() {
-		<-ctx.Done()
-		logger.Printf("shutting down: finishing requests in flight (up to %v)", *grace)
-	}()
-	err = s.Serve(ctx, ln, *grace)
+	err = s.Serve(ctx, ln, *grace) // logs "shutting down" itself, before it drains
 	if err != nil {
 		return err
 	}

@@ -97,6 +97,9 @@ func TestServeCommand(t *testing.T) {
 	code, stderr := stop()
 	assert.Equal(t, 0, code, stderr)
 	assert.Contains(t, stderr, "shut down cleanly")
+	// In this order, every time: both lines come from the goroutine that stops.
+	first := strings.Index(stderr, "shutting down: finishing requests in flight")
+	assert.True(t, first >= 0 && first < strings.Index(stderr, "shut down cleanly"), stderr)
 }
 
 func TestServeCommandBadFlags(t *testing.T) {
