@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"net/http"
 	"net/textproto"
 	"net/url"
 	"strconv"
@@ -242,7 +243,7 @@ func splitLabels(s string) []string {
 func decodeImageString(s, field string) ([]byte, error) {
 	t := strings.TrimSpace(s)
 	if t == "" {
-		return nil, badRequest("%q is empty: send the image, base64-encoded", field)
+		return nil, emptyImage(fmt.Sprintf("%q", field), "send the image, base64-encoded")
 	}
 	lower := strings.ToLower(t[:min(len(t), 8)])
 	if strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https:/") {
@@ -279,9 +280,16 @@ func decodeImageString(s, field string) ([]byte, error) {
 		return nil, badRequest("%q is not valid base64: %v", field, err)
 	}
 	if len(b) == 0 {
-		return nil, badRequest("%q decodes to 0 bytes", field)
+		return nil, emptyImage(fmt.Sprintf("%q", field), "its base64 decodes to nothing")
 	}
 	return b, nil
+}
+
+// emptyImage is an image that is there but holds 0 bytes: like any other file that
+// does not decode as an image (a truncated one, a text file), 422; a request without
+// an image at all is a 400.
+func emptyImage(what, hint string) error {
+	return &RequestError{Status: http.StatusUnprocessableEntity, Reason: what + " is an empty image (0 bytes): " + hint}
 }
 
 // Multipart parts: at most this many, and non-file fields at most this big; the body
@@ -377,7 +385,7 @@ func decodeClassifyMultipart(body io.Reader, boundary string) (*ClassifyRequest,
 	case found > 1:
 		return nil, badRequest("multipart request with %d images: this endpoint classifies one image per request", found)
 	case len(req.Image) == 0:
-		return nil, badRequest(`the "image" part is empty (0 bytes)`)
+		return nil, emptyImage(`the "image" part`, "send the image file's content")
 	}
 	if ps := values["parameters"]; len(ps) > 0 {
 		var p struct {
@@ -445,7 +453,7 @@ func decodeClassifyRaw(body io.Reader, query url.Values) (*ClassifyRequest, erro
 		return nil, err
 	}
 	if len(b) == 0 {
-		return nil, badRequest("empty request body: send the image")
+		return nil, emptyImage("the request body", "send the image file's content")
 	}
 	req := &ClassifyRequest{Image: b}
 	if err := formParams(req, query); err != nil {
@@ -576,7 +584,7 @@ func (req *EmbedRequest) check(lim Limits) error {
 	}
 	for i, img := range req.Images {
 		if len(img) == 0 {
-			return badRequest("image %d is empty (0 bytes)", i+1)
+			return emptyImage(fmt.Sprintf("image %d", i+1), "send the image file's content")
 		}
 	}
 	for i, t := range req.Texts {
