@@ -28,6 +28,7 @@ test: libtorch test-plain ## set up (idempotent), go vet, go test ./...
 
 test-plain: ## the plain-Go packages with the committed go.mod and no libtorch
 	$(GO) test ./preprocess/... ./tokenize/...
+	$(GO) build ./serve/client  # the Go client links no libtorch (its tests run a real server: make test)
 
 build: libtorch ## build bin/zeroshot
 	$(GO_TORCH) build -ldflags "$(LDFLAGS)" -o bin/zeroshot ./cmd/zeroshot
