@@ -224,8 +224,8 @@ func pyCheckOpenAI(t *testing.T, c *zeroshot.Classifier, out *pyOutput, texts []
 	}
 	assert.Equal(t, []string{"tiny-l14"}, out.OpenAIModels)
 	for name, want := range map[string]pyError{
-		"dimensions":  {Status: 400, Type: "BadRequestError", Param: strPtr("dimensions"), Message: "this model's embeddings have 64 dimensions"},
-		"token ids":   {Status: 400, Type: "BadRequestError", Param: strPtr("input"), Message: "check_embedding_ctx_length=False"},
+		"dimensions": {Status: 400, Type: "BadRequestError", Param: strPtr("dimensions"), Message: "this model's embeddings have 64 dimensions"},
+		"token ids":  {Status: 400, Type: "BadRequestError", Param: strPtr("input"), Message: "check_embedding_ctx_length=False"},
 		// Refused before the body is read, so in the server's own shape: the client's
 		// text is only "Error code: 401", its .body holds the server's message.
 		"wrong token": {Status: 401, Type: "AuthenticationError", Message: "Error code: 401", Body: "invalid bearer token"},
