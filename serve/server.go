@@ -10,6 +10,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime"
 	"strings"
 	"sync"
@@ -60,9 +61,18 @@ type Options struct {
 	// ClientShare is the most queue places (of MaxQueue) one client may hold: beyond
 	// it the client gets 429 with Retry-After while others are still admitted. A
 	// client is its token when Tokens are set, its IP address otherwise (behind a
-	// proxy that is the proxy's). Default max(1, MaxQueue/2); < 0 or >= MaxQueue:
-	// no per-client share.
+	// proxy that is the proxy's, unless the proxy is in TrustedProxies). Default
+	// max(1, MaxQueue/2); < 0 or >= MaxQueue: no per-client share.
 	ClientShare int
+	// TrustedProxies are the peers (reverse proxies, ingresses) whose word on the
+	// client's address is taken, for requests without a token: from such a peer the
+	// client is the rightmost address of X-Forwarded-For (or, with UseForwarded, of
+	// RFC 7239's Forwarded) that is not itself a trusted proxy. Empty (the default):
+	// the peer is the client, whatever the headers say.
+	TrustedProxies []netip.Prefix
+	// UseForwarded reads Forwarded instead of X-Forwarded-For. Only one header is
+	// read: a client could otherwise pick the one its proxy passes on untouched.
+	UseForwarded bool
 }
 
 func (o Options) withDefaults() Options {
@@ -247,7 +257,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		}
 		s.metrics.request(name, code, time.Since(t0))
 	}()
-	client := addrClient(r)
+	client := s.addrClient(r)
 	if s.opts.Tokens != nil && !s.public(name) {
 		k, err := s.authenticate(r)
 		s.metrics.auth(err)
