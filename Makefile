@@ -28,6 +28,7 @@ test: libtorch test-plain ## set up (idempotent), go vet, go test ./...
 
 test-plain: ## the plain-Go packages with the committed go.mod and no libtorch
 	$(GO) test ./preprocess/... ./tokenize/...
+	$(GO) build ./serve/client  # the Go client links no libtorch (its tests run a real server: make test)
 
 build: libtorch ## build bin/zeroshot
 	$(GO_TORCH) build -ldflags "$(LDFLAGS)" -o bin/zeroshot ./cmd/zeroshot
@@ -229,6 +230,22 @@ gophernotes-kernel: ## install the kernel "Go (gophernotes + zeroshot)", importi
 		"$$dir/bin/gophernotes" "$$lines" > "$(JUPYTER_KERNELS)/gophernotes-zeroshot/kernel.json"; \
 	cp "$$dir"/kernel/logo-*.png "$(JUPYTER_KERNELS)/gophernotes-zeroshot/"; \
 	echo "gophernotes-kernel: $(JUPYTER_KERNELS)/gophernotes-zeroshot/kernel.json (GOMACRO_GOMOD: $$lines)"
+
+# Hugging Face's and OpenAI's Python clients (requirements-clients.txt, pinned, no torch) against
+# a live server: serve's TestPythonClients. The venv is cached in $(CACHE_DIR), keyed by the file.
+CLIENTS_VENV := $(CACHE_DIR)/clients-$(shell sha256sum requirements-clients.txt | cut -c1-12)
+
+.PHONY: clients-test clients-venv
+clients-venv: $(CLIENTS_VENV)/.complete
+$(CLIENTS_VENV)/.complete: requirements-clients.txt
+	@echo "clients: huggingface_hub and openai in $(CLIENTS_VENV)"
+	rm -rf $(CLIENTS_VENV)
+	python3 -m venv $(CLIENTS_VENV)
+	$(CLIENTS_VENV)/bin/pip install -q --no-input --no-deps -r requirements-clients.txt
+	touch $@
+
+clients-test: libtorch clients-venv ## huggingface_hub's InferenceClient and openai's client, unmodified, against a live server (~1 min once the venv exists)
+	@set -o pipefail; ZEROSHOT_CLIENTS_PY=$(CLIENTS_VENV)/bin/python $(GO_TORCH) test -count=1 -run '^TestPythonClients$$' -v ./serve/ | grep -v '^=== RUN'
 
 .PHONY: serve-report
 serve-report: libtorch ## serve on tiny-l14: req/s with auth/TLS vs plain, and two clients (one flooding) with/without the share (~5 min)

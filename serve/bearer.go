@@ -3,7 +3,6 @@ package serve
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"net"
 	"net/http"
 	"strings"
 )
@@ -91,20 +90,12 @@ func ParseBearer(values []string) (string, error) {
 }
 
 // clientKey names a client for the per-client queue share: "token:" and a prefix of
-// its token's SHA-256 when tokens are checked, "addr:" and its IP otherwise. It never
-// holds a token.
+// its token's SHA-256 when tokens are checked, "addr:" and its IP otherwise (see
+// addrClient, forwarded.go). It never holds a token.
 type clientKey string
 
 func tokenClient(digest [sha256.Size]byte) clientKey {
 	return clientKey("token:" + hex.EncodeToString(digest[:12]))
-}
-
-func addrClient(r *http.Request) clientKey {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	return clientKey("addr:" + host)
 }
 
 // authenticate checks r's bearer token against the accepted set and returns the

@@ -51,13 +51,10 @@ func status(err error) int {
 	case errors.As(err, &le), errors.As(err, &te), errors.As(err, &tl):
 		return http.StatusBadRequest
 	case errors.As(err, &ie):
-		switch ie.Kind {
-		case preprocess.KindTooLarge:
+		if ie.Kind == preprocess.KindTooLarge {
 			return http.StatusRequestEntityTooLarge
-		case preprocess.KindEmpty:
-			return http.StatusBadRequest
 		}
-		return http.StatusUnprocessableEntity
+		return http.StatusUnprocessableEntity // an empty file too: see emptyImage
 	case errors.Is(err, ErrOverloaded), errors.Is(err, ErrShuttingDown):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, context.DeadlineExceeded):
@@ -98,6 +95,11 @@ func writeError(w http.ResponseWriter, err error) int {
 		var ae *AuthError
 		errors.As(err, &ae)
 		w.Header().Set("WWW-Authenticate", ae.wwwAuthenticate())
+	}
+	var oe *openAIError
+	if errors.As(err, &oe) {
+		writeJSON(w, code, newOpenAIErrorBody(oe, message(err, code), code))
+		return code
 	}
 	writeJSON(w, code, errorBody{Error: message(err, code)})
 	return code

@@ -126,10 +126,18 @@ func FuzzHandler(f *testing.F) {
 				t.Fatalf("200 with invalid JSON: %q", out)
 			}
 		case code >= 400 && code < 500:
+			// The server's error shape, or OpenAI's for a request in OpenAI's shape.
 			var e struct {
-				Error string `json:"error"`
+				Error json.RawMessage `json:"error"`
 			}
-			if err := json.Unmarshal(out, &e); err != nil || e.Error == "" {
+			var msg string
+			var oe struct {
+				Message string `json:"message"`
+			}
+			if err := json.Unmarshal(out, &e); err == nil && json.Unmarshal(e.Error, &msg) != nil && json.Unmarshal(e.Error, &oe) == nil {
+				msg = oe.Message
+			}
+			if msg == "" {
 				t.Fatalf("%d without a JSON error: %q", code, out)
 			}
 		default:

@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"net/http"
 	"net/textproto"
 	"net/url"
 	"strconv"
@@ -28,6 +29,23 @@ type ClassifyRequest struct {
 type EmbedRequest struct {
 	Images [][]byte
 	Texts  []string
+	// OpenAI is set for a request in OpenAI's shape ("input"): texts only, answered
+	// in OpenAI's shape.
+	OpenAI *OpenAIParams
+}
+
+// embedJSON is the JSON body of POST /v1/embeddings: this server's fields, and
+// OpenAI's (Input set: a request in OpenAI's shape).
+type embedJSON struct {
+	Images []string        `json:"images"`
+	Texts  []string        `json:"texts"`
+	Inputs json.RawMessage `json:"inputs"`
+
+	Input          json.RawMessage `json:"input"`
+	Model          *string         `json:"model"`
+	EncodingFormat *string         `json:"encoding_format"`
+	Dimensions     *int            `json:"dimensions"`
+	User           *string         `json:"user"` // accepted, not used
 }
 
 // Limits bound what a request may carry; the zero value means no bound.
@@ -225,7 +243,7 @@ func splitLabels(s string) []string {
 func decodeImageString(s, field string) ([]byte, error) {
 	t := strings.TrimSpace(s)
 	if t == "" {
-		return nil, badRequest("%q is empty: send the image, base64-encoded", field)
+		return nil, emptyImage(fmt.Sprintf("%q", field), "send the image, base64-encoded")
 	}
 	lower := strings.ToLower(t[:min(len(t), 8)])
 	if strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https:/") {
@@ -262,9 +280,16 @@ func decodeImageString(s, field string) ([]byte, error) {
 		return nil, badRequest("%q is not valid base64: %v", field, err)
 	}
 	if len(b) == 0 {
-		return nil, badRequest("%q decodes to 0 bytes", field)
+		return nil, emptyImage(fmt.Sprintf("%q", field), "its base64 decodes to nothing")
 	}
 	return b, nil
+}
+
+// emptyImage is an image that is there but holds 0 bytes: like any other file that
+// does not decode as an image (a truncated one, a text file), 422; a request without
+// an image at all is a 400.
+func emptyImage(what, hint string) error {
+	return &RequestError{Status: http.StatusUnprocessableEntity, Reason: what + " is an empty image (0 bytes): " + hint}
 }
 
 // Multipart parts: at most this many, and non-file fields at most this big; the body
@@ -360,7 +385,7 @@ func decodeClassifyMultipart(body io.Reader, boundary string) (*ClassifyRequest,
 	case found > 1:
 		return nil, badRequest("multipart request with %d images: this endpoint classifies one image per request", found)
 	case len(req.Image) == 0:
-		return nil, badRequest(`the "image" part is empty (0 bytes)`)
+		return nil, emptyImage(`the "image" part`, "send the image file's content")
 	}
 	if ps := values["parameters"]; len(ps) > 0 {
 		var p struct {
@@ -428,7 +453,7 @@ func decodeClassifyRaw(body io.Reader, query url.Values) (*ClassifyRequest, erro
 		return nil, err
 	}
 	if len(b) == 0 {
-		return nil, badRequest("empty request body: send the image")
+		return nil, emptyImage("the request body", "send the image file's content")
 	}
 	req := &ClassifyRequest{Image: b}
 	if err := formParams(req, query); err != nil {
@@ -472,6 +497,9 @@ func checkText(s string, maxBytes int) error {
 //
 //   - JSON: {"images": ["<base64>", ...], "texts": ["...", ...]} (either may be absent,
 //     not both; "inputs" is taken as texts when it is an array of strings or one string);
+//   - JSON in OpenAI's shape: {"input": "..." or ["...", ...], "model": "...",
+//     "encoding_format": "float"|"base64", "dimensions": N} (texts only; Request.OpenAI
+//     set, and its errors are *openAIError, answered in OpenAI's error shape);
 //   - multipart/form-data: file parts "image" (repeated) and fields "text" (repeated).
 func DecodeEmbed(contentType string, body io.Reader, lim Limits) (*EmbedRequest, error) {
 	mt, params, err := mediaType(contentType)
@@ -485,13 +513,15 @@ func DecodeEmbed(contentType string, body io.Reader, lim Limits) (*EmbedRequest,
 		if err != nil {
 			return nil, err
 		}
-		var in struct {
-			Images []string        `json:"images"`
-			Texts  []string        `json:"texts"`
-			Inputs json.RawMessage `json:"inputs"`
-		}
+		var in embedJSON
 		if err := strictJSON(b, &in); err != nil {
 			return nil, err
+		}
+		if in.Input != nil {
+			if req, err = decodeOpenAIEmbed(&in); err != nil {
+				return nil, err
+			}
+			break
 		}
 		for i, s := range in.Images {
 			img, err := decodeImageString(s, fmt.Sprintf("images[%d]", i))
@@ -534,23 +564,33 @@ func DecodeEmbed(contentType string, body io.Reader, lim Limits) (*EmbedRequest,
 	default:
 		return nil, &RequestError{Status: 415, Reason: fmt.Sprintf("Content-Type %s is not accepted: send application/json or multipart/form-data", mt)}
 	}
+	if err := req.check(lim); err != nil {
+		if req.OpenAI != nil {
+			return nil, &openAIError{err: err, param: "input"}
+		}
+		return nil, err
+	}
+	return req, nil
+}
+
+func (req *EmbedRequest) check(lim Limits) error {
 	switch {
 	case len(req.Images) == 0 && len(req.Texts) == 0:
-		return nil, badRequest(`nothing to embed: send "images" (base64) and/or "texts"`)
+		return badRequest(`nothing to embed: send "images" (base64) and/or "texts"`)
 	case lim.MaxImages > 0 && len(req.Images) > lim.MaxImages:
-		return nil, badRequest("%d images: at most %d per request", len(req.Images), lim.MaxImages)
+		return badRequest("%d images: at most %d per request", len(req.Images), lim.MaxImages)
 	case lim.MaxTexts > 0 && len(req.Texts) > lim.MaxTexts:
-		return nil, badRequest("%d texts: at most %d per request", len(req.Texts), lim.MaxTexts)
+		return badRequest("%d texts: at most %d per request", len(req.Texts), lim.MaxTexts)
 	}
 	for i, img := range req.Images {
 		if len(img) == 0 {
-			return nil, badRequest("image %d is empty (0 bytes)", i+1)
+			return emptyImage(fmt.Sprintf("image %d", i+1), "send the image file's content")
 		}
 	}
 	for i, t := range req.Texts {
 		if err := checkText(t, lim.MaxLabelBytes); err != nil {
-			return nil, badRequest("text %d: %v", i+1, err)
+			return badRequest("text %d: %v", i+1, err)
 		}
 	}
-	return req, nil
+	return nil
 }

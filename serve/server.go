@@ -10,6 +10,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime"
 	"strings"
 	"sync"
@@ -60,9 +61,18 @@ type Options struct {
 	// ClientShare is the most queue places (of MaxQueue) one client may hold: beyond
 	// it the client gets 429 with Retry-After while others are still admitted. A
 	// client is its token when Tokens are set, its IP address otherwise (behind a
-	// proxy that is the proxy's). Default max(1, MaxQueue/2); < 0 or >= MaxQueue:
-	// no per-client share.
+	// proxy that is the proxy's, unless the proxy is in TrustedProxies). Default
+	// max(1, MaxQueue/2); < 0 or >= MaxQueue: no per-client share.
 	ClientShare int
+	// TrustedProxies are the peers (reverse proxies, ingresses) whose word on the
+	// client's address is taken, for requests without a token: from such a peer the
+	// client is the rightmost address of X-Forwarded-For (or, with UseForwarded, of
+	// RFC 7239's Forwarded) that is not itself a trusted proxy. Empty (the default):
+	// the peer is the client, whatever the headers say.
+	TrustedProxies []netip.Prefix
+	// UseForwarded reads Forwarded instead of X-Forwarded-For. Only one header is
+	// read: a client could otherwise pick the one its proxy passes on untouched.
+	UseForwarded bool
 }
 
 func (o Options) withDefaults() Options {
@@ -194,6 +204,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 		return err
 	case <-ctx.Done():
 	}
+	// Logged here, in the goroutine that then drains, so that it always comes before
+	// whatever the caller logs when Serve returns.
+	s.logf("shutting down: finishing requests in flight (up to %v)", grace)
 	s.draining.Store(true)
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
@@ -212,35 +225,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 // Handler returns the HTTP API:
 //
 //	POST /v1/zero-shot-image-classification   → [{"score": …, "label": …}, …]
+//	     (also at /, /v1 and /models/<id>: see routes.go)
 //	POST /v1/embeddings                       → {"image_embeds": [[…]], "text_embeds": [[…]], …}
-//	GET  /healthz, /readyz, /metrics
+//	     (with "input": OpenAI's request and answer, see openai.go)
+//	GET  /v1/models, /healthz, /readyz, /metrics
 //
 // With Options.Tokens, every request but GET /healthz and /readyz (and /metrics with
 // MetricsPublic) is authenticated first, before its path is even looked up.
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(s.route)
-}
-
-type route struct {
-	method string
-	name   string
-	fn     func(http.ResponseWriter, *http.Request, clientKey) (int, error)
-}
-
-func (s *Server) routes(path string) (route, bool) {
-	switch path {
-	case "/v1/zero-shot-image-classification":
-		return route{http.MethodPost, "classify", s.classify}, true
-	case "/v1/embeddings":
-		return route{http.MethodPost, "embeddings", s.embeddings}, true
-	case "/healthz":
-		return route{http.MethodGet, "healthz", s.healthz}, true
-	case "/readyz":
-		return route{http.MethodGet, "readyz", s.readyz}, true
-	case "/metrics":
-		return route{http.MethodGet, "metrics", s.metricsHandler}, true
-	}
-	return route{}, false
 }
 
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
@@ -264,7 +257,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		}
 		s.metrics.request(name, code, time.Since(t0))
 	}()
-	client := addrClient(r)
+	client := s.addrClient(r)
 	if s.opts.Tokens != nil && !s.public(name) {
 		k, err := s.authenticate(r)
 		s.metrics.auth(err)
@@ -547,22 +540,20 @@ func (s *Server) embeddings(w http.ResponseWriter, r *http.Request, k clientKey)
 		return 0, err
 	}
 	out := EmbedResponse{Model: s.opts.ModelName, Dim: s.c.Model.Config().ProjectionDim}
-	if len(req.Texts) > 0 {
-		// The text tower as the label cache computes it: template "{}" (the text as is).
-		l, err := s.labels.get(ctx, s.c, zeroshot.Request{Labels: req.Texts, Template: "{}", AllowDuplicates: true})
-		if err != nil {
-			var le *zeroshot.LabelError
-			if errors.As(err, &le) {
-				reason := strings.ReplaceAll(le.Reason, "label", "text")
-				if le.Index >= 0 {
-					reason = fmt.Sprintf("text %d %q: %s", le.Index+1, le.Label, reason)
-				}
-				return 0, &RequestError{Reason: reason}
-			}
+	if p := req.OpenAI; p != nil {
+		if err := checkDimensions(p, out.Dim); err != nil {
 			return 0, err
 		}
-		for i := 0; i < l.Embeds.Rows; i++ {
-			out.TextEmbeds = append(out.TextEmbeds, l.Embeds.Row(i))
+		rows, err := s.textEmbeds(ctx, req.Texts)
+		if err != nil {
+			return 0, asOpenAI(err)
+		}
+		s.writeOpenAIEmbeddings(w, p, req.Texts, rows)
+		return http.StatusOK, nil
+	}
+	if len(req.Texts) > 0 {
+		if out.TextEmbeds, err = s.textEmbeds(ctx, req.Texts); err != nil {
+			return 0, err
 		}
 	}
 	if n := len(req.Images); n > 0 {
@@ -580,6 +571,28 @@ func (s *Server) embeddings(w http.ResponseWriter, r *http.Request, k clientKey)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return http.StatusOK, nil
+}
+
+// textEmbeds embeds texts as the label cache computes label embeddings, with template
+// "{}" (each text as it is), in one batch.
+func (s *Server) textEmbeds(ctx context.Context, texts []string) ([][]float32, error) {
+	l, err := s.labels.get(ctx, s.c, zeroshot.Request{Labels: texts, Template: "{}", AllowDuplicates: true})
+	if err != nil {
+		var le *zeroshot.LabelError
+		if errors.As(err, &le) {
+			reason := strings.ReplaceAll(le.Reason, "label", "text")
+			if le.Index >= 0 {
+				reason = fmt.Sprintf("text %d %q: %s", le.Index+1, le.Label, reason)
+			}
+			return nil, &RequestError{Reason: reason}
+		}
+		return nil, err
+	}
+	rows := make([][]float32, l.Embeds.Rows)
+	for i := range rows {
+		rows[i] = l.Embeds.Row(i)
+	}
+	return rows, nil
 }
 
 // labelGroup computes each label set's embeddings once when many requests ask for it

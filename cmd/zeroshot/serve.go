@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -51,7 +52,14 @@ Who may call it:
   On an address other than loopback (127.0.0.0/8, ::1, localhost; an empty host or 0.0.0.0 is
   every interface) serve refuses to start without --token-file, unless --insecure.
   Each client (its token; without tokens, its IP address) may hold at most --client-share of
-  the queue; beyond it, 429 with Retry-After, while other clients are still served.`
+  the queue; beyond it, 429 with Retry-After, while other clients are still served.
+  Behind a reverse proxy every client comes from the proxy's address: --trusted-proxy ADDR|CIDR
+  takes the client's address from the X-Forwarded-For (or --forwarded-header Forwarded) that
+  proxy sets. Never from anyone else: by default no header is believed.
+
+Clients: Hugging Face's InferenceClient(model="http://host:port") (the task payload is taken at
+/, /v1 and /models/<id> too), OpenAI's client (base_url="http://host:port/v1": POST /v1/embeddings
+with "input", texts), and Go's github.com/zeroshot-clip/zeroshot/serve/client.`
 
 func runServe(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", serveHelp, stderr)
@@ -75,6 +83,12 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	insecure := fs.Bool("insecure", false, "allow a non-loopback --addr without --token-file (e.g. behind an authenticating proxy)")
 	metricsPublic := fs.Bool("metrics-public", false, "serve /metrics without a token")
 	clientShare := fs.Int("client-share", 0, "queue places one client may hold (429 beyond; 0: half of --max-queue; --max-queue: no share)")
+	var trusted []string
+	fs.Func("trusted-proxy", "a reverse proxy's address or CIDR prefix (repeatable, or comma-separated): without tokens, its requests' client is the address it forwards for", func(v string) error {
+		trusted = append(trusted, v)
+		return nil
+	})
+	fwdHeader := fs.String("forwarded-header", "X-Forwarded-For", "the header the --trusted-proxy sets: X-Forwarded-For or Forwarded (RFC 7239); only that one is read")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -94,6 +108,19 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return exitUsage{fmt.Errorf("--client-share must be >= 0 (0: half of --max-queue)")}
 	case (*tlsCert == "") != (*tlsKey == ""):
 		return exitUsage{fmt.Errorf("--tls-cert and --tls-key go together")}
+	}
+	proxies, err := serve.ParseTrustedProxies(strings.Join(trusted, ","))
+	if err != nil {
+		return exitUsage{fmt.Errorf("--trusted-proxy: %w", err)}
+	}
+	var useForwarded bool
+	switch strings.ToLower(*fwdHeader) {
+	case "x-forwarded-for":
+		*fwdHeader = "X-Forwarded-For"
+	case "forwarded":
+		*fwdHeader, useForwarded = "Forwarded", true
+	default:
+		return exitUsage{fmt.Errorf("--forwarded-header %q: X-Forwarded-For or Forwarded", *fwdHeader)}
 	}
 	logger := log.New(stderr, "zeroshot serve: ", log.LstdFlags)
 	sec, err := loadSecurity(*addr, *tokenFile, *tlsCert, *tlsKey, *insecure, logger)
@@ -139,8 +166,16 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		MaxBodyBytes: *maxBody, MaxPixels: *maxPixels, MaxLabels: *maxLabels,
 		ModelName: m.model, Log: logger,
 		Tokens: sec.tokens, TLS: sec.cert, MetricsPublic: *metricsPublic, ClientShare: share,
+		TrustedProxies: proxies, UseForwarded: useForwarded,
 	})
 	sec.describe(logger, *metricsPublic, share, *maxQueue)
+	if len(proxies) > 0 {
+		how := "their token"
+		if sec.tokens == nil {
+			how = "the address in " + *fwdHeader
+		}
+		logger.Printf("trusted proxies %v: clients behind them are told apart by %s", proxies, how)
+	}
 	hup, done := make(chan os.Signal, 1), make(chan struct{})
 	signal.Notify(hup, syscall.SIGHUP)
 	defer func() { signal.Stop(hup); close(done) }()
@@ -166,11 +201,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	logger.Printf("model %s (%s, %s, %s, %s) loaded in %v; listening on %s://%s",
 		m.model, c.Model.Info().Format, dt, dev, c.Profile(), c.Model.Info().Duration.Round(time.Millisecond), scheme, ln.Addr())
 	serveListening(ln.Addr().String())
-	go func() {
-		<-ctx.Done()
-		logger.Printf("shutting down: finishing requests in flight (up to %v)", *grace)
-	}()
-	err = s.Serve(ctx, ln, *grace)
+	err = s.Serve(ctx, ln, *grace) // logs "shutting down" itself, before it drains
 	if err != nil {
 		return err
 	}

@@ -97,6 +97,9 @@ func TestServeCommand(t *testing.T) {
 	code, stderr := stop()
 	assert.Equal(t, 0, code, stderr)
 	assert.Contains(t, stderr, "shut down cleanly")
+	// In this order, every time: both lines come from the goroutine that stops.
+	first := strings.Index(stderr, "shutting down: finishing requests in flight")
+	assert.True(t, first >= 0 && first < strings.Index(stderr, "shut down cleanly"), stderr)
 }
 
 func TestServeCommandBadFlags(t *testing.T) {
@@ -106,10 +109,23 @@ func TestServeCommandBadFlags(t *testing.T) {
 		{"--dtype", "int3"},
 		{"--device", "tpu"},
 		{"extra"},
+		{"--trusted-proxy", "proxy.example"},
+		{"--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "10.0.0.0/33"},
+		{"--forwarded-header", "X-Real-IP"},
 	} {
 		var stderr bytes.Buffer
 		code := run(append([]string{"serve"}, args...), io.Discard, &stderr)
 		assert.Equal(t, 2, code, "%v: %s", args, stderr.String())
 		assert.True(t, strings.Contains(stderr.String(), "zeroshot serve:"), stderr.String())
 	}
+}
+
+// --trusted-proxy is taken (repeated, comma-separated) and said in the log.
+func TestServeTrustedProxyFlag(t *testing.T) {
+	model := filepath.Join("..", "..", "testdata", "models", "tiny-l14")
+	_, stop := startServe(t, "--model", model, "--addr", "127.0.0.1:0", "--threads", "1",
+		"--trusted-proxy", "127.0.0.1,10.0.0.0/8", "--trusted-proxy", "::1", "--forwarded-header", "forwarded")
+	code, stderr := stop()
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "trusted proxies [127.0.0.1/32 10.0.0.0/8 ::1/128]: clients behind them are told apart by the address in Forwarded")
 }

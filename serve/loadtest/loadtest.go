@@ -47,6 +47,9 @@ type Config struct {
 	// Closed loop: each client waits Pause after every answer, and RefusedPause more
 	// after an answer that is not a 200 (a flooding client: 0 and a little).
 	Pause, RefusedPause time.Duration
+	// Source is the local address to send from ("": any): another loopback address
+	// (127.0.0.2) is another client to the server, or to a proxy in front of it.
+	Source string
 }
 
 // Result is what a run measured. Latencies are of the answered requests (any status).
@@ -119,6 +122,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	tr := &http.Transport{MaxIdleConns: cfg.Clients, MaxIdleConnsPerHost: cfg.Clients, IdleConnTimeout: 30 * time.Second,
 		TLSClientConfig: cfg.TLS, DisableKeepAlives: cfg.NewConnections}
+	if cfg.Source != "" {
+		ip := net.ParseIP(cfg.Source)
+		if ip == nil {
+			return nil, fmt.Errorf("loadtest: source %q is not an IP address", cfg.Source)
+		}
+		tr.DialContext = (&net.Dialer{LocalAddr: &net.TCPAddr{IP: ip}}).DialContext
+	}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: cfg.Timeout}
 	send := func(ctx context.Context) sample {

@@ -41,7 +41,7 @@ func Images(root string) ([]Image, error) {
 		{"truncated PNG", "bad_truncated.png", preprocess.KindTruncated, 422},
 		{"truncated GIF", "bad_truncated.gif", preprocess.KindTruncated, 422},
 		{"truncated WebP", "bad_truncated.webp", preprocess.KindTruncated, 422},
-		{"empty file", "bad_empty.jpg", preprocess.KindEmpty, 400},
+		{"empty file", "bad_empty.jpg", preprocess.KindEmpty, 422},
 		{"non-image (random bytes)", "bad_random.bin", preprocess.KindUnsupported, 422},
 		{"decompression bomb PNG (10^10 px)", "bad_bomb.png", preprocess.KindTooLarge, 413},
 		{"decompression bomb JPEG (3.6·10^9 px)", "bad_bomb.jpg", preprocess.KindTooLarge, 413},

@@ -59,6 +59,8 @@ func main() {
 		{"raw_classify", "image/png", "candidate_labels=cat,dog&hypothesis_template=a+{}&top_k=1", img, 0},
 		{"json_embed", "application/json", "", []byte(`{"images":["` + b64 + `"],"texts":["a cat","a dog"]}`), 1},
 		{"json_embed_inputs", "application/json", "", []byte(`{"inputs":["a cat","a dog"]}`), 1},
+		{"json_embed_openai", "application/json", "", []byte(`{"input":["a cat","a dog"],"model":"m","encoding_format":"base64","dimensions":64}`), 1},
+		{"json_embed_openai_tokens", "application/json", "", []byte(`{"input":[[49406,320,49407]],"model":"m"}`), 1},
 		{"multipart_embed", emCT, "", emBody, 3},
 		{"empty", "", "", nil, 0},
 		{"csv", "text/csv", "", []byte("a,b"), 1},
