@@ -104,8 +104,25 @@ type Reader struct {
 func (r Reader) Name() string { return r.N }
 
 // Read reads the stream to its end. An empty stream is an error (nothing was piped in).
-func (r Reader) Read(context.Context) ([]byte, error) {
-	b, err := io.ReadAll(r.R)
+// If ctx ends first, Read returns ctx.Err() (the stream is left to its reader).
+func (r Reader) Read(ctx context.Context) ([]byte, error) {
+	type result struct {
+		b   []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		b, err := io.ReadAll(r.R)
+		done <- result{b, err}
+	}()
+	var b []byte
+	var err error
+	select {
+	case res := <-done:
+		b, err = res.b, res.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	if err != nil {
 		return nil, &Error{Source: r.N, Kind: KindRead, Reason: err.Error(), Err: err}
 	}
@@ -119,7 +136,10 @@ func (r Reader) Read(context.Context) ([]byte, error) {
 	return b, nil
 }
 
-// describe names a source in messages: URLs without their password.
+// Describe names a source in messages: URLs without their password, data: URLs
+// shortened to their head and size.
+func Describe(name string) string { return describe(name) }
+
 func describe(name string) string {
 	if IsData(name) {
 		return shortData(name)

@@ -52,6 +52,20 @@ func TestSourcesMatchFiles(t *testing.T) {
 				require.Equal(t, srcs[i].Name(), bySource[i].Path)
 				require.Equal(t, byPath[i].Results, bySource[i].Results, "%s: bit for bit", names[i])
 			}
+			var pxPath, pxSource [][]float32
+			require.NoError(t, c.each(ctx, source.Files(paths), each, func(b []decoded) error {
+				for _, d := range b {
+					pxPath = append(pxPath, d.px)
+				}
+				return nil
+			}))
+			require.NoError(t, c.each(ctx, srcs, each, func(b []decoded) error {
+				for _, d := range b {
+					pxSource = append(pxSource, d.px)
+				}
+				return nil
+			}))
+			require.Equal(t, pxPath, pxSource, "pixel_values, bit for bit")
 			var embPath, embSource []FileEmbedding
 			eo := EmbedOptions{EachOptions: each}
 			require.NoError(t, c.EmbedEach(ctx, paths, eo, func(b []FileEmbedding) error { embPath = append(embPath, b...); return nil }))

@@ -12,14 +12,15 @@ type classifyRun struct {
 	flags          *classifyFlags
 	req            zeroshot.Request
 	images         []string // this shard's images, in order
-	single         bool     // one IMAGE argument: the pipeline's one-image JSON shape
+	list           *imageList
+	single         bool // one IMAGE argument: the pipeline's one-image JSON shape
 	format         string
 	stdout, stderr io.Writer
 }
 
 func (r *classifyRun) run() error {
 	fr := &fileRun{cmd: "classify", output: r.flags.output, force: r.flags.force, batch: r.flags.batchSize,
-		progress: r.flags.progress, images: r.images, stderr: r.stderr}
+		progress: r.flags.progress, images: r.images, fetch: r.list.fetchStats(), stderr: r.stderr}
 	todo, complete, err := fr.start(classifyRecords(r.images, r.req))
 	if err != nil || complete {
 		return err
@@ -54,8 +55,8 @@ func (r *classifyRun) classify(todo []string, fr *fileRun, s sink) (int, error) 
 	}
 	defer c.Close()
 	failed := 0
-	opts := zeroshot.EachOptions{BatchSize: r.flags.batchSize}
-	err = c.ClassifyEach(ctx, todo, r.req, opts, func(batch []zeroshot.FileResult) error {
+	opts := zeroshot.EachOptions{BatchSize: r.flags.batchSize, Readers: r.flags.sources.concurrency}
+	err = c.ClassifySources(ctx, r.list.sources(todo), r.req, opts, func(batch []zeroshot.FileResult) error {
 		recs := make([]record, len(batch))
 		var errs []error
 		for i, res := range batch {

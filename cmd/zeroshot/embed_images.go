@@ -13,6 +13,7 @@ import (
 type embedRun struct {
 	flags  *embedFlags
 	images []string // this shard's images, in order
+	list   *imageList
 	stderr io.Writer
 }
 
@@ -29,7 +30,7 @@ func (r *embedRun) run() error {
 		parts = &npyParts{prefix: prefix, max: f.partRows}
 	}
 	fr := &fileRun{cmd: "embed", output: index, force: f.force, batch: f.batchSize, progress: f.progress,
-		images: r.images, stderr: r.stderr}
+		images: r.images, fetch: r.list.fetchStats(), stderr: r.stderr}
 	todo, complete, err := fr.start(embedRecords(r.images, parts != nil))
 	if err != nil || complete {
 		return err
@@ -67,8 +68,9 @@ func (r *embedRun) embed(todo []string, fr *fileRun, parts *npyParts) (int, erro
 	}
 	defer c.Close()
 	failed := 0
-	opts := zeroshot.EmbedOptions{EachOptions: zeroshot.EachOptions{BatchSize: r.flags.batchSize}, Normalized: r.flags.normalized}
-	err = c.EmbedEach(ctx, todo, opts, func(batch []zeroshot.FileEmbedding) error {
+	opts := zeroshot.EmbedOptions{EachOptions: zeroshot.EachOptions{BatchSize: r.flags.batchSize, Readers: r.flags.sources.concurrency},
+		Normalized: r.flags.normalized}
+	err = c.EmbedSources(ctx, r.list.sources(todo), opts, func(batch []zeroshot.FileEmbedding) error {
 		var rows [][]float32
 		for _, e := range batch {
 			if e.Err == nil {
