@@ -41,7 +41,7 @@ type Fetcher struct {
 	// may reach (AllowHosts). nil: any host.
 	Allow func(u *url.URL) bool
 	// Transport carries the requests; nil: a clone of http.DefaultTransport (proxies
-	// from the environment, HTTP/2, keep-alive).
+	// from the environment, HTTP/2, keep-alive, up to 32 idle connections per host).
 	Transport http.RoundTripper
 	UserAgent string // "" means "zeroshot-clip"
 
@@ -101,7 +101,9 @@ func (f *Fetcher) httpClient() *http.Client {
 	f.once.Do(func() {
 		t := f.Transport
 		if t == nil {
-			t = http.DefaultTransport.(*http.Transport).Clone()
+			dt := http.DefaultTransport.(*http.Transport).Clone()
+			dt.MaxIdleConnsPerHost = 32 // many images from one host at once: keep their connections
+			t = dt
 		}
 		f.client = &http.Client{Transport: t, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if n := f.maxRedirects(); len(via) > n {
