@@ -258,7 +258,7 @@ s3-tools: $(WEED) ## build SeaweedFS's server (weed) into the cache, once
 $(WEED): tools/seaweedfs/go.mod tools/seaweedfs/go.sum
 	@echo "s3: SeaweedFS in $(WEED_DIR)/bin"
 	rm -rf $(WEED_DIR) && mkdir -p $(WEED_DIR)/bin
-	cd tools/seaweedfs && GOFLAGS= GONOSUMDB=github.com/seaweedfs/seaweedfs $(GO) build -o $(WEED).tmp github.com/seaweedfs/seaweedfs/weed
+	cd tools/seaweedfs && GOFLAGS= GONOSUMDB=github.com/seaweedfs/seaweedfs $(GO) build -trimpath -ldflags="-s -w" -o $(WEED).tmp github.com/seaweedfs/seaweedfs/weed
 	mv $(WEED).tmp $(WEED)
 
 s3-test: libtorch s3-tools ## s3:// sources against a local SeaweedFS: listings, objects, errors, credentials, classify/embed with --shard + merge

@@ -109,7 +109,8 @@ func TestURLsMatchFiles(t *testing.T) {
 			out := t.TempDir()
 			code, _, stderr := zsRun(t, append(embedArgs(append(prof, "--output", filepath.Join(out, "files.jsonl"))...), paths...)...)
 			require.Equal(t, 0, code, stderr)
-			code, _, stderr = zsRun(t, append(embedArgs(append(prof, "--output", filepath.Join(out, "urls.jsonl"))...), urls...)...)
+			code, _, stderr = zsRun(t, embedArgs(append(prof, "--output", filepath.Join(out, "urls.jsonl"), "--images-from", list,
+				"--fetch-concurrency", "2", "--fetch-timeout", "10s", "--fetch-max-size", "16MiB", "--fetch-redirects", "1")...)...)
 			require.Equal(t, 0, code, stderr)
 			ef, eu := readEmbedJSONL(t, filepath.Join(out, "files.jsonl")), readEmbedJSONL(t, filepath.Join(out, "urls.jsonl"))
 			values, sameValues := 0, 0
