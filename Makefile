@@ -167,6 +167,15 @@ cpu-ops: oracle ## (dev) per-op table: which of CLIP's ops give other bits under
 	mkdir -p build; { echo "# Which op moves under which dispatch level (libtorch $(TORCH), $$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1))"; echo; \
 	  $(ORACLE_PY) scripts/cpu-ops.py table $$files; } > build/cpu-ops.md; cat build/cpu-ops.md
 
+# Op traces of one forward, Go against transformers (issue 22): libtorch's Kineto profiler on
+# both sides (gotch patch 0007; torch.profiler), compared op by op by bench/optrace.py.
+OPTRACE_MODEL ?= $(if $(wildcard $(FULL_DIR)/model.safetensors),$(FULL_DIR),testdata/models/tiny-l14)
+OPTRACE_ARGS ?= --attn sdpa --batch 1 --texts 8
+.PHONY: op-trace
+op-trace: libtorch oracle ## Go vs transformers op by op, one image and one text forward (OPTRACE_MODEL, OPTRACE_ARGS) -> build/op-trace/REPORT.md
+	$(GO_TORCH) build -o build/bench/gobench ./bench/cmd/gobench
+	$(ORACLE_PY) -W ignore bench/optrace.py run --gobench build/bench/gobench --model $(OPTRACE_MODEL) $(OPTRACE_ARGS) --out build/op-trace
+
 .PHONY: bench
 bench: libtorch oracle ## Go vs transformers side by side (BENCH_QUICK=1: ~3 min) -> bench/REPORT.md, bench/report.json
 	@test -f $(FULL_DIR)/.complete || $(MAKE) fixtures-full

@@ -315,13 +315,13 @@ func (g *graph) indexSelect(a *ts.Tensor, dim int64, idx *ts.Tensor) *ts.Tensor 
 	return g.keep("index_select", t, err)
 }
 
-// floats uploads Go data to the model's device, in dtype dt.
+// floats uploads Go data to the model's device, in dtype dt (one copy: torch.Upload).
 func (g *graph) floats(data []float32, shape []int64, dt gotch.DType) *ts.Tensor {
 	if g.err != nil {
 		return nil
 	}
-	t, err := torch.FromFloat32(data, shape)
-	return g.move(g.keep("tensor", t, err), dt)
+	t, err := torch.Upload(data, shape, g.dev.gotch(), dt)
+	return g.keep("upload", t, err)
 }
 
 // ints uploads int64 data (ids, indices) to the model's device.
@@ -329,8 +329,8 @@ func (g *graph) ints(data []int64, shape []int64) *ts.Tensor {
 	if g.err != nil {
 		return nil
 	}
-	t, err := torch.FromInt64(data, shape)
-	return g.move(g.keep("tensor", t, err), gotch.Int64)
+	t, err := torch.Upload(data, shape, g.dev.gotch(), gotch.Int64)
+	return g.keep("upload", t, err)
 }
 
 // bools uploads a boolean mask to the model's device.
@@ -338,17 +338,6 @@ func (g *graph) bools(data []bool, shape []int64) *ts.Tensor {
 	if g.err != nil {
 		return nil
 	}
-	t, err := torch.FromBool(data, shape)
-	return g.move(g.keep("tensor", t, err), gotch.Bool)
-}
-
-func (g *graph) move(t *ts.Tensor, dt gotch.DType) *ts.Tensor {
-	if !g.live(t) {
-		return nil
-	}
-	if !g.dev.CUDA && t.DType() == dt {
-		return t
-	}
-	out, err := t.ToDevice(g.dev.gotch(), dt, false, false, false)
-	return g.keep("to", out, err)
+	t, err := torch.Upload(data, shape, g.dev.gotch(), gotch.Bool)
+	return g.keep("upload", t, err)
 }

@@ -455,6 +455,39 @@ class Kit:
                 rows.append(row)
         return {"cpu": cpu, "cross_cpu_ulps": cross_cpu, "rows": rows}
 
+    def ops(self):
+        """Op traces of one image-tower and one text forward, Go (gobench ops: libtorch's Kineto
+        profiler) against transformers (torch.profiler), both SDPA, on the device
+        (bench/optrace.py): ops per forward, the ops one side runs that the other does not, and on
+        CUDA the kernels with their times. The full-size model at batch 1 and 64 in fp16 (fp32 at
+        batch 1 on CPU), the tiny one when the full one is missing."""
+        name, mdir = self.models()[-1]
+        cuda = self.a.device.startswith("cuda")
+        runs = [("fp16", 1), ("fp16", 64)] if cuda and not self.a.quick else [("fp16" if cuda else "fp32", 1)]
+        out = []
+        for dt, b in runs:
+            od = os.path.join(self.a.work, "ops", "%s-%s-b%d" % (name, dt, b))
+            p = subprocess.run([sys.executable, os.path.join(KIT, "optrace.py"), "run", "--gobench",
+                                os.path.join(KIT, "bin", "gobench"), "--model", mdir, "--device", self.a.device,
+                                "--dtype", dt, "--attn", "sdpa", "--batch", str(b), "--texts", "8",
+                                "--threads", str(self.a.threads), "--out", od],
+                               env=dict(self.go_env), capture_output=True, text=True, timeout=900)
+            if p.returncode != 0:
+                raise RuntimeError("optrace %s b%d: exit %d: %s" % (dt, b, p.returncode, p.stderr[-1500:]))
+            diff = json.load(open(os.path.join(od, "diff.json")))
+            dst = os.path.join(self.a.out, "ops", os.path.basename(od))
+            os.makedirs(dst, exist_ok=True)
+            for f in ("REPORT.md", "diff.json"):
+                shutil.copy(os.path.join(od, f), dst)
+            row = {"model": name, "dtype": dt, "batch": b, "report": os.path.join("ops", os.path.basename(od), "REPORT.md")}
+            for part in ("image", "text"):
+                d = diff[part]
+                row[part] = {"go": d["go_summary"], "hf": d["hf_summary"], "same_top_level": d["same_top_level"],
+                             "go_only": d["go_only"][:20], "hf_only": d["hf_only"][:20]}
+            log("ops", name, dt, b, {k: row["image"][k] for k in ("go", "hf")})
+            out.append(row)
+        return out
+
     def full_model(self):
         """The model the speed steps use: the full-size one when it was built."""
         name, d = self.models()[-1] if self.models()[-1][0] == "full-l14" else self.models()[0]
@@ -642,6 +675,18 @@ def render(r):
                 cell = lambda c: "%s: %d/%d equal, %.1f ulps" % (c["holds"], c["equal"], c["n"], c["scale_ulps"])
                 out.append("| %s | %s | %s | %s | %s | %s |" % (p["model"], attn, paths, k, cell(c), cell(c["vs_hf"])))
         out.append("")
+    ops = r["steps"].get("ops")
+    if ops:
+        out += ["## Op traces, Go vs transformers (SDPA both; bench/optrace.py)", "",
+                "| model | dtype | batch | tower | ops Go / HF | top-level Go / HF | op ms Go / HF | kernels Go / HF | kernel ms Go / HF | details |",
+                "|---|---|---|---|---|---|---|---|---|---|"]
+        for o in ops:
+            for part in ("image", "text"):
+                g, h = o[part]["go"], o[part]["hf"]
+                out.append("| %s | %s | %d | %s | %d / %d | %d / %d | %.2f / %.2f | %d / %d | %.2f / %.2f | %s |" % (
+                    o["model"], o["dtype"], o["batch"], part, g["ops"], h["ops"], g["top_level"], h["top_level"],
+                    g["op_ms"], h["op_ms"], g["kernels"], h["kernels"], g["kernel_ms"], h["kernel_ms"], o["report"]))
+        out.append("")
     tw = r["steps"].get("tower")
     if tw:
         sides = [k for k in tw[0] if k not in ("dtype", "batch")]
@@ -707,6 +752,7 @@ def main():
     k.step("full", k.full)
     k.step("parity", k.parity)
     k.step("cpu_goldens", k.cpu_goldens)
+    k.step("ops", k.ops)
     k.step("tower", k.tower)
     k.step("text", k.text)
     k.step("classify", k.classify)

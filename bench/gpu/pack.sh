@@ -33,7 +33,7 @@ done
 if readelf -d "$kit.tmp/bin/zeroshot" | grep -q 'NEEDED.*libtorch_cuda'; then :; else
   echo "pack: bin/zeroshot does not NEED libtorch_cuda: not a CUDA build" >&2; exit 1; fi
 
-cp bench/gpu/kit.py bench/gpu/run.sh bench/gpu/README.md "$kit.tmp/"
+cp bench/gpu/kit.py bench/gpu/run.sh bench/gpu/README.md bench/optrace.py "$kit.tmp/"
 cp testdata/gen/full.py testdata/gen/gen_models.py testdata/gen/common.py testdata/gen/repro.py "$kit.tmp/gen/"
 for f in config.json preprocessor_config.json tokenizer.json vocab.json merges.txt tokenizer_config.json special_tokens_map.json; do
   cp "$shared/$f" "$kit.tmp/shared/clip-vit-large-patch14/"

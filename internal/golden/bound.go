@@ -16,10 +16,12 @@ import (
 //
 //   - under the pins (ReproEnv), another CPU: an Intel Xeon with AVX-512 and AMX against
 //     an AMD EPYC with AVX-512, 3.0 ulps (../shared/cpu-goldens/intel-xeon-amx); an EPYC
-//     without AVX-512 against one with it, 6.5 ulps (before oneDNN's cap came down to AVX2);
+//     without AVX-512 against one with it, 6.5 ulps on libtorch 2.11.0 and 12 on 2.1.0
+//     (before oneDNN's cap came down to AVX2);
 //   - on one CPU, each pin replaced by another level its control allows (make test-cpus,
-//     scripts/cpu-ops.py): MKL's other branches (SSE4_2, AVX, AVX2, AUTO) 44 ulps, ATen's
-//     AVX2 kernels 35, oneDNN below AVX2 23, libtorch's native paths 31.
+//     scripts/cpu-ops.py; 2.11.0, then 2.1.0): MKL's other branches (SSE4_2, AVX, AVX2,
+//     AUTO) 44 and 37 ulps, ATen's AVX2 kernels 35 and 16, oneDNN below AVX2 23 and 19,
+//     libtorch's native paths 32 and 26.
 //
 // Bit-identity is the promise on the user's own machine, checked against goldens made
 // there (make parity: Local, Bound 0), not against goldens made on another CPU.

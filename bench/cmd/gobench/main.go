@@ -11,6 +11,7 @@
 //	gobench scale-images -dir D -n N   N small generated images and a few unreadable files
 //	gobench scale-report [-dir bench]  re-render SCALE.md from scale.json
 //	gobench compare A.npy B.npy  rows bit-identical and max |Δ| of two embedding files
+//	gobench ops -model M -out D  op traces of one image and one text forward (bench/optrace.py)
 //
 // Each measurement runs in a fresh child process (so load times and peak RSS are those
 // of a process that does just that), on the same thread count as the Python side.
@@ -70,6 +71,8 @@ func main() {
 		err = childLabels(args)
 	case "compare":
 		err = runCompare(args)
+	case "ops":
+		err = childOps(args)
 	default:
 		usage()
 	}

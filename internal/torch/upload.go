@@ -1,0 +1,55 @@
+package torch
+
+import (
+	"fmt"
+	"runtime"
+	"unsafe"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+)
+
+// Element is a Go element type Upload takes, with its libtorch dtype.
+type Element interface{ float32 | int64 | bool }
+
+func dtypeOf[T Element]() gotch.DType {
+	var z T
+	switch any(z).(type) {
+	case float32:
+		return gotch.Float
+	case int64:
+		return gotch.Int64
+	}
+	return gotch.Bool // a Go bool is one byte, 0 or 1, as a torch.bool element
+}
+
+// Upload copies data into a new tensor of the given shape on dev, in dtype dt, with one
+// copy: libtorch reads the Go slice in place (pinned for the call) and writes the result,
+// as torch.from_numpy(a).to(device, dtype) does in Python. FromFloat32 and its kin
+// (gotch's OfDataSize) zero-fill a tensor first and copy into it, a second pass over the
+// data, and a CUDA upload then copied again from that tensor.
+func Upload[T Element](data []T, shape []int64, dev gotch.Device, dt gotch.DType) (*ts.Tensor, error) {
+	if n := numel(shape); n != len(data) {
+		return nil, fmt.Errorf("torch: %d values do not fill shape %v (%d)", len(data), shape, n)
+	}
+	if len(data) == 0 { // from_blob needs memory; an empty tensor has none to read
+		t, err := ts.Zeros(shape, dt, dev)
+		if err != nil {
+			return nil, fmt.Errorf("torch: upload: %w", err)
+		}
+		return t, nil
+	}
+	var pin runtime.Pinner
+	pin.Pin(&data[0]) // libtorch keeps the pointer in the view until it is dropped below
+	defer pin.Unpin()
+	view, err := FromBlob(unsafe.Pointer(&data[0]), shape, nil, dtypeOf[T]())
+	if err != nil {
+		return nil, err
+	}
+	defer view.Drop()
+	t, err := view.ToDevice(dev, dt, false, true, false) // copy=true: never a view of Go memory
+	if err != nil {
+		return nil, fmt.Errorf("torch: upload to %v: %w", dev, err)
+	}
+	return t, nil
+}
