@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/zeroshot-clip/zeroshot/internal/atomicfile"
 	"github.com/zeroshot-clip/zeroshot/zeroshot"
 )
 
@@ -206,7 +207,7 @@ func (o *outputFile) open() error {
 	if o.f != nil {
 		return nil
 	}
-	f, err := os.OpenFile(o.partial, os.O_CREATE|os.O_WRONLY, 0o644)
+	f, err := os.OpenFile(o.partial, os.O_CREATE|os.O_WRONLY, atomicfile.Perm)
 	if err != nil {
 		return err
 	}
