@@ -75,8 +75,10 @@
 // one computation), its image is decoded and preprocessed (Decoders at a time, in the
 // request's goroutine), and it is queued. One batcher goroutine takes what is queued,
 // up to MaxBatch images (waiting up to BatchWindow only while other admitted images
-// are still decoding, so a lone client never waits), and runs one ImageEmbeds forward
-// for them on the model's worker thread; each request is then scored against its label
+// are still decoding, so a lone client never waits), and runs them through
+// Classifier.ImageEmbeds on the model's worker thread (one forward for the batch under
+// zeroshot.BatchingBatched, the CUDA default; one per image on CPU, so that an answer's
+// bits do not depend on what else is being served); each request is then scored against its label
 // embeddings (Classifier.Score: batch-1 logits and softmax, the pipeline's ops).
 //
 // Memory is bounded: bodies by MaxBodyBytes, decoded images by MaxPixels × Decoders,
