@@ -203,6 +203,14 @@ gophernotes-kernel: ## install the kernel "Go (gophernotes + zeroshot)", importi
 	cp "$$dir"/kernel/logo-*.png "$(JUPYTER_KERNELS)/gophernotes-zeroshot/"; \
 	echo "gophernotes-kernel: $(JUPYTER_KERNELS)/gophernotes-zeroshot/kernel.json (GOMACRO_GOMOD: $$lines)"
 
+# A real single-node Slurm (Debian 12's slurm-wlm + munge, installed if missing; root):
+# examples/slurm/submit.sh, unmodified, through a failing task, a resubmission and a
+# resubmission with other labels; the merged file against a single run, byte for byte.
+.PHONY: slurm-test
+slurm-test: build ## (root) examples/slurm on a real one-node Slurm: failing task, resubmission, stale labels refused (~1 min)
+	$(GO_TORCH) build -o build/bench/gobench ./bench/cmd/gobench
+	scripts/slurm-test.sh
+
 .PHONY: serve-report
 serve-report: libtorch ## serve on tiny-l14: req/s with auth/TLS vs plain, and two clients (one flooding) with/without the share (~5 min)
 	ZEROSHOT_SECURITY_REPORT=1 $(GO_TORCH) test -count=1 -run '^TestSecurityReport$$' -v -timeout 30m ./serve/

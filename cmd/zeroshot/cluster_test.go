@@ -297,7 +297,9 @@ func TestSlurmExample(t *testing.T) {
 	shell(t, fake, dir, nil, "sh", filepath.Join(dir, "submit.sh"))
 	b, err := os.ReadFile(calls)
 	require.NoError(t, err)
-	assert.Equal(t, "--parsable classify.sbatch\n--dependency=afterok:4242 merge.sbatch\n", string(b))
+	assert.Equal(t, "--parsable "+filepath.Join(dir, "classify.sbatch")+"\n"+
+		"--parsable --dependency=afterok:4242 --kill-on-invalid-dep=yes "+filepath.Join(dir, "merge.sbatch")+"\n", string(b),
+		"the merge waits for every task, and is cancelled if one fails (never PENDING forever)")
 
 	env := map[string]string{
 		"IMAGES": filepath.Join(data, "photos"), "LABELS": filepath.Join(data, "labels.txt"),
