@@ -17,14 +17,19 @@ ORACLE_DIR := $(CACHE_DIR)/oracle-$(shell sha256sum $(ORACLE_REQ) | cut -c1-12)
 ORACLE_PY := $(ORACLE_DIR)/bin/python
 export ORACLE_PY
 
-.PHONY: help test test-plain vet build run oracle fixtures goldens gotch-schemas fixtures-full parity-full parity-shapes setup clean
+.PHONY: help test test-plain test-k8s vet build run oracle fixtures goldens gotch-schemas fixtures-full parity-full parity-shapes setup clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-test: libtorch test-plain ## set up (idempotent), go vet, go test ./...
+test: libtorch test-plain test-k8s ## set up (idempotent), go vet, go test ./... (and examples/k8s, a module of its own)
 	$(GO_TORCH) vet ./...
 	$(GO_TORCH) test ./...
+
+# examples/k8s is a nested module (k8s.io/api, sigs.k8s.io/yaml) so that the library's
+# users do not pull Kubernetes: ./... above does not reach it.
+test-k8s: ## the Kubernetes manifests decoded strictly into the real API types and checked
+	cd examples/k8s && GOFLAGS= $(GO) vet ./... && GOFLAGS= $(GO) test ./...
 
 test-plain: ## the plain-Go packages with the committed go.mod and no libtorch
 	$(GO) test ./preprocess/... ./tokenize/...
