@@ -37,14 +37,15 @@ z embed --images "$IMAGES" --output "$OUT/e.npy"
 z embed --images "$IMAGES" --output "$OUT/e.jsonl"
 z embed --texts cat,dog --output "$OUT/t.npy" >/dev/null
 "$ZS" convert "$MODEL" "$OUT/model.safetensors" --dtype fp32
+"$ZS" preprocess --model "$MODEL" --dump-uint8 --out "$OUT" "$CHELSEA" >/dev/null
 `
 		cmd := exec.Command("sh", "-c", "umask "+c.umask+"; "+script)
-		cmd.Env = append(os.Environ(), "ZS="+bin, "MODEL="+model, "IMAGES="+dir, "OUT="+out)
+		cmd.Env = append(os.Environ(), "ZS="+bin, "MODEL="+model, "IMAGES="+dir, "OUT="+out, "CHELSEA="+chelsea)
 		b, err := cmd.CombinedOutput()
 		require.NoError(t, err, "%s", b)
 		entries, err := os.ReadDir(out)
 		require.NoError(t, err)
-		require.GreaterOrEqual(t, len(entries), 10)
+		require.GreaterOrEqual(t, len(entries), 18) // the outputs and their .run.json
 		for _, e := range entries {
 			st, err := e.Info()
 			require.NoError(t, err)
