@@ -33,7 +33,7 @@ func (r *classifyRun) run() error {
 			return err
 		}
 		defer c.Close()
-		if fr.id, err = classifyRunInfo(c, r.flags, r.req, r.images, r.format, r.sh); err != nil {
+		if fr.id, err = classifyRunInfo(c, r.flags, r.req, r.images, r.format, r.sh, r.stderr); err != nil {
 			return err
 		}
 	}

@@ -205,7 +205,7 @@ func (f *embedFlags) embedTextsRun(texts []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer c.Close()
-	id, err := embedTextsRunInfo(c, f, texts)
+	id, err := embedTextsRunInfo(c, f, texts, stderr)
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ func (r *embedRun) run() error {
 		return err
 	}
 	defer c.Close()
-	if fr.id, err = embedRunInfo(c, f, r.images, r.sh); err != nil {
+	if fr.id, err = embedRunInfo(c, f, r.images, r.sh, r.stderr); err != nil {
 		return err
 	}
 	todo, complete, err := fr.start(embedRecords(r.images, parts != nil))

@@ -18,9 +18,10 @@ import (
 var modelConfigFiles = []string{"config.json", "preprocessor_config.json", "tokenizer.json",
 	"tokenizer_config.json", "vocab.json", "merges.txt", "special_tokens_map.json"}
 
-// modelDigest names the model in dir whose weights are the file weights by content.
-func modelDigest(dir, weights, name string) (modelID, error) {
-	w, err := weightsDigest(weights)
+// modelDigest names the model in dir whose weights are the file weights by content;
+// reading weights to digest them is said on progress (a few seconds for ViT-L/14).
+func modelDigest(dir, weights, name string, progress io.Writer) (modelID, error) {
+	w, err := weightsDigest(weights, progress)
 	if err != nil {
 		return modelID{}, err
 	}
@@ -48,7 +49,7 @@ var hubBlob = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // is read once (about 2 s for ViT-L/14's 1.7 GB) and the digest kept in the user's
 // cache, keyed by the file's identity (device, inode, size, modification and change
 // times), so later runs over the same file do not read it again.
-func weightsDigest(path string) (string, error) {
+func weightsDigest(path string, progress io.Writer) (string, error) {
 	if real, err := filepath.EvalSymlinks(path); err == nil && filepath.Base(filepath.Dir(real)) == "blobs" && hubBlob.MatchString(filepath.Base(real)) {
 		return filepath.Base(real), nil
 	}
@@ -71,6 +72,9 @@ func weightsDigest(path string) (string, error) {
 		return "", err
 	}
 	defer f.Close()
+	if progress != nil && st.Size() > 100<<20 {
+		fmt.Fprintf(progress, "zeroshot: reading %s (%.1f GB) once for the run's fingerprint (its SHA-256 is cached for later runs)\n", path, float64(st.Size())/1e9)
+	}
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
 		return "", fmt.Errorf("%s: %w", path, err)

@@ -21,7 +21,7 @@ func TestWeightsDigest(t *testing.T) {
 	require.NoError(t, os.WriteFile(w, []byte("weights v1"), 0o644))
 	sum := func(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }
 
-	got, err := weightsDigest(w)
+	got, err := weightsDigest(w, nil)
 	require.NoError(t, err)
 	assert.Equal(t, sum("weights v1"), got)
 	cached, err := filepath.Glob(filepath.Join(os.Getenv("XDG_CACHE_HOME"), "zeroshot-clip", "digests", "*.json"))
@@ -34,7 +34,7 @@ func TestWeightsDigest(t *testing.T) {
 	time.Sleep(10 * time.Millisecond)
 	require.NoError(t, os.WriteFile(w, []byte("weights v2"), 0o644))
 	require.NoError(t, os.Chtimes(w, st.ModTime(), st.ModTime()))
-	got, err = weightsDigest(w)
+	got, err = weightsDigest(w, nil)
 	require.NoError(t, err)
 	assert.Equal(t, sum("weights v2"), got)
 
@@ -46,15 +46,15 @@ func TestWeightsDigest(t *testing.T) {
 	snap := filepath.Join(hub, "snapshots", "abc")
 	require.NoError(t, os.MkdirAll(snap, 0o755))
 	require.NoError(t, os.Symlink(filepath.Join("..", "..", "blobs", filepath.Base(blob)), filepath.Join(snap, "model.safetensors")))
-	got, err = weightsDigest(filepath.Join(snap, "model.safetensors"))
+	got, err = weightsDigest(filepath.Join(snap, "model.safetensors"), nil)
 	require.NoError(t, err)
 	assert.Equal(t, sum("the hub's file"), got)
 
 	// The model's files beside the weights count too.
-	a, err := modelDigest(dir, w, "m")
+	a, err := modelDigest(dir, w, "m", nil)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"projection_dim": 8}`), 0o644))
-	b, err := modelDigest(dir, w, "m")
+	b, err := modelDigest(dir, w, "m", nil)
 	require.NoError(t, err)
 	assert.Equal(t, a.Weights, b.Weights)
 	assert.NotEqual(t, a.Files, b.Files)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/zeroshot-clip/zeroshot/internal/torch"
 	"github.com/zeroshot-clip/zeroshot/zeroshot"
@@ -10,8 +11,8 @@ import (
 // imageFingerprint is what every image run's fingerprint holds: the model by content,
 // the parity profile in force, the dtype, the kind of device, libtorch, and how images
 // went through the tower (the batch size only where it changes the numbers).
-func imageFingerprint(c *zeroshot.Classifier, m *modelFlags, batchSize int) (fingerprint, error) {
-	id, err := modelDigest(m.dir, c.Model.Info().Path, m.model)
+func imageFingerprint(c *zeroshot.Classifier, m *modelFlags, batchSize int, stderr io.Writer) (fingerprint, error) {
+	id, err := modelDigest(m.dir, c.Model.Info().Path, m.model, stderr)
 	if err != nil {
 		return fingerprint{}, fmt.Errorf("model %s: %w", m.model, err)
 	}
@@ -39,8 +40,8 @@ func runHostOf(m *modelFlags) runHost {
 }
 
 // classifyRunInfo is the sidecar of a classify run over images with req.
-func classifyRunInfo(c *zeroshot.Classifier, f *classifyFlags, req zeroshot.Request, images []string, format string, sh shard) (*runInfo, error) {
-	fp, err := imageFingerprint(c, &f.model, f.batchSize)
+func classifyRunInfo(c *zeroshot.Classifier, f *classifyFlags, req zeroshot.Request, images []string, format string, sh shard, stderr io.Writer) (*runInfo, error) {
+	fp, err := imageFingerprint(c, &f.model, f.batchSize, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -62,8 +63,8 @@ func classifyRunInfo(c *zeroshot.Classifier, f *classifyFlags, req zeroshot.Requ
 }
 
 // embedRunInfo is the sidecar of an embed --images run.
-func embedRunInfo(c *zeroshot.Classifier, f *embedFlags, images []string, sh shard) (*runInfo, error) {
-	fp, err := imageFingerprint(c, &f.model, f.batchSize)
+func embedRunInfo(c *zeroshot.Classifier, f *embedFlags, images []string, sh shard, stderr io.Writer) (*runInfo, error) {
+	fp, err := imageFingerprint(c, &f.model, f.batchSize, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -78,8 +79,8 @@ func embedRunInfo(c *zeroshot.Classifier, f *embedFlags, images []string, sh sha
 
 // embedTextsRunInfo is the sidecar of an embed --texts run: the texts are padded per
 // batch, so the batch size always counts.
-func embedTextsRunInfo(c *zeroshot.Classifier, f *embedFlags, texts []string) (*runInfo, error) {
-	fp, err := imageFingerprint(c, &f.model, f.batchSize)
+func embedTextsRunInfo(c *zeroshot.Classifier, f *embedFlags, texts []string, stderr io.Writer) (*runInfo, error) {
+	fp, err := imageFingerprint(c, &f.model, f.batchSize, stderr)
 	if err != nil {
 		return nil, err
 	}
