@@ -91,8 +91,10 @@ munged --force --socket="$W/munge/munge.sock" --key-file="$W/munge/munge.key" \
 	--pid-file="$W/munge/munged.pid" --log-file="$W/munge/munged.log" --seed-file="$W/munge/munged.seed"
 
 host=$(hostname -s)
+# Two free ports (bash's /dev/tcp: a fresh Debian image may lack ss and netstat).
+listening() { (: >"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 port=$((20000 + RANDOM % 20000))
-while ss -ltn | grep -q -e ":$port " -e ":$((port + 1)) "; do port=$((port + 2)); done
+while listening "$port" || listening $((port + 1)); do port=$((port + 2)); done
 cat >"$W/slurm.conf" <<CONF
 ClusterName=zeroshot-test
 SlurmctldHost=$host(127.0.0.1)
