@@ -87,9 +87,12 @@
 // returns (see clip), so a long-running server neither leaks C memory nor depends on
 // the Go GC for it.
 //
-// Numbers: a batched image forward can differ from a one-image forward in the last
-// float bits (other GEMM shapes), so under concurrent load scores may differ from the
-// pipeline's by ~1e-7; with MaxBatch 1 every answer is bit-identical to the pipeline's.
+// Numbers: on CPU (zeroshot.BatchingPerImage, the Classifier's default there) every
+// image goes through the tower alone, so every answer is bit-identical to the
+// pipeline's whatever the load. Under zeroshot.BatchingBatched (the CUDA default) a
+// batched image forward can differ from a one-image forward in the last float bits
+// (other GEMM shapes), so under concurrent load scores may differ from the pipeline's
+// by ~1e-7; with MaxBatch 1 every answer is bit-identical to the pipeline's.
 //
 // # Concurrency and shutdown
 //

@@ -16,10 +16,11 @@ import (
 // float bits) on which other images share its forward: on --batch-size, on how a
 // collection is sharded, on what else a server is serving.
 //
-// On CPU batching buys almost nothing for CLIP's towers (README: measured on the
-// full-size ViT-L/14), so the default there is BatchingPerImage: every image its own
-// forward and its own logits, the pipeline's numbers bit for bit, whatever the batch.
-// On CUDA batching multiplies throughput, and BatchingBatched is the default.
+// On CPU batching buys a few per cent at most for CLIP's towers on a quiet machine
+// (README: measured on the full-size ViT-L/14; more where other jobs contend for the
+// cores), so the default there is BatchingPerImage: every image its own forward and
+// its own logits, the pipeline's numbers bit for bit, whatever the batch. On CUDA
+// batching multiplies throughput, and BatchingBatched is the default.
 type Batching string
 
 const (

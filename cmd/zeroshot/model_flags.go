@@ -51,7 +51,7 @@ func (m *modelFlags) registerParity(fs *flag.FlagSet, withAttention bool) {
 }
 
 // batchingHelp explains --batching in every command that has it.
-const batchingHelp = "how a batch of images goes through the image tower: per-image (each image its own forward: its scores and embeddings are the pipeline's, bit for bit, whatever --batch-size, sharding or load) or batched (one forward per --batch-size images: faster on a GPU, the last float bits then depend on the batch); default auto: per-image on CPU, where batching buys nothing (README), batched on CUDA"
+const batchingHelp = "how a batch of images goes through the image tower: per-image (each image its own forward: its scores and embeddings are the pipeline's, bit for bit, whatever --batch-size, sharding or load) or batched (one forward per --batch-size images: faster on a GPU, the last float bits then depend on the batch); default auto: per-image on CPU, where batching buys a few per cent at most on a quiet machine (README), batched on CUDA"
 
 // registerBatching adds --batching.
 func (m *modelFlags) registerBatching(fs *flag.FlagSet) {
