@@ -20,7 +20,7 @@ var modelConfigFiles = []string{"config.json", "preprocessor_config.json", "toke
 
 // modelDigest names the model in dir whose weights are the file weights by content;
 // reading weights to digest them is said on progress (a few seconds for ViT-L/14).
-func modelDigest(dir, weights, name string, progress io.Writer) (modelID, error) {
+func modelDigest(dir, weights string, progress io.Writer) (modelID, error) {
 	w, err := weightsDigest(weights, progress)
 	if err != nil {
 		return modelID{}, err
@@ -37,7 +37,7 @@ func modelDigest(dir, weights, name string, progress io.Writer) (modelID, error)
 		sum := sha256.Sum256(b)
 		fmt.Fprintf(h, "%s %x\n", f, sum)
 	}
-	return modelID{Weights: "sha256:" + w, Files: "sha256:" + hex.EncodeToString(h.Sum(nil)), Name: name}, nil
+	return modelID{Weights: "sha256:" + w, Files: "sha256:" + hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // hubBlob is the name of a file in the Hugging Face cache's blobs/ folder that is the

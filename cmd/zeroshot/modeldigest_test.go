@@ -51,10 +51,10 @@ func TestWeightsDigest(t *testing.T) {
 	assert.Equal(t, sum("the hub's file"), got)
 
 	// The model's files beside the weights count too.
-	a, err := modelDigest(dir, w, "m", nil)
+	a, err := modelDigest(dir, w, nil)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"projection_dim": 8}`), 0o644))
-	b, err := modelDigest(dir, w, "m", nil)
+	b, err := modelDigest(dir, w, nil)
 	require.NoError(t, err)
 	assert.Equal(t, a.Weights, b.Weights)
 	assert.NotEqual(t, a.Files, b.Files)

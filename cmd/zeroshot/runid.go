@@ -62,7 +62,6 @@ type fingerprint struct {
 type modelID struct {
 	Weights string `json:"weights"` // "sha256:…" of the weights file
 	Files   string `json:"files"`   // "sha256:…" over config, preprocessor and tokenizer files
-	Name    string `json:"name"`    // --model as given; not compared (a path differs between machines)
 }
 
 // listID names a list (labels, templates, images) by its count and a digest of its
@@ -117,6 +116,7 @@ type runOutput struct {
 type runHost struct {
 	Zeroshot string `json:"zeroshot"`
 	Threads  int    `json:"threads"`
+	Model    string `json:"model"` // --model as given: a path differs between machines
 }
 
 // seal fills Fingerprint from Run.
@@ -166,12 +166,9 @@ func (f fingerprint) fields() [][2]string {
 	}
 }
 
-// diff names every field in which a (found in where) differs from b (this run's),
-// as "labels: … in FILE, … here".
+// diff names every field in which f differs from b, as "labels: F's there, b's here"
+// (there and here say where each was found).
 func (f fingerprint) diff(b fingerprint, there, here string) []string {
-	if f.Labels.same(b.Labels) && f.Templates.same(b.Templates) {
-		f.Labels, f.Templates = b.Labels, b.Templates // equal: do not compare the samples
-	}
 	var out []string
 	fa, fb := f.fields(), b.fields()
 	for i := range fa {

@@ -12,7 +12,7 @@ import (
 // the parity profile in force, the dtype, the kind of device, libtorch, and how images
 // went through the tower (the batch size only where it changes the numbers).
 func imageFingerprint(c *zeroshot.Classifier, m *modelFlags, batchSize int, stderr io.Writer) (fingerprint, error) {
-	id, err := modelDigest(m.dir, c.Model.Info().Path, m.model, stderr)
+	id, err := modelDigest(m.dir, c.Model.Info().Path, stderr)
 	if err != nil {
 		return fingerprint{}, fmt.Errorf("model %s: %w", m.model, err)
 	}
@@ -36,7 +36,7 @@ func runHostOf(m *modelFlags) runHost {
 	if threads == 0 {
 		threads, _ = torch.Threads()
 	}
-	return runHost{Zeroshot: moduleVersion(), Threads: threads}
+	return runHost{Zeroshot: moduleVersion(), Threads: threads, Model: m.model}
 }
 
 // classifyRunInfo is the sidecar of a classify run over images with req.

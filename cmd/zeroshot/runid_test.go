@@ -37,6 +37,20 @@ func TestRunFingerprintRefusesStaleOutput(t *testing.T) {
 	assert.Equal(t, 0, code, stderr)
 	assert.Contains(t, stderr, "exists and is complete; nothing to do (the same run: fingerprint "+short(id.Fingerprint))
 
+	// The model is known by content: the same files elsewhere (another node's mount, a
+	// copy) are the same run.
+	entries, err := os.ReadDir(tinyModel)
+	require.NoError(t, err)
+	files := map[string]string{}
+	for _, e := range entries {
+		if !e.IsDir() {
+			files[e.Name()] = filepath.Join(tinyModel, e.Name())
+		}
+	}
+	code, _, stderr = zsRun(t, args("--model", copyTree(t, files))...)
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "nothing to do")
+
 	type stale struct {
 		name  string
 		flags []string
