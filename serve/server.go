@@ -154,7 +154,7 @@ func New(c *zeroshot.Classifier, opts Options) *Server {
 		loopDone: make(chan struct{}),
 		metrics:  newMetrics(),
 	}
-	s.forwardFn = c.Model.ImageEmbeds
+	s.forwardFn = c.ImageEmbeds // the classifier's batching: per image on CPU, so an answer does not depend on the load
 	if opts.ModelName == "" {
 		s.opts.ModelName = c.Model.Info().Path
 	}
