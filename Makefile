@@ -17,14 +17,19 @@ ORACLE_DIR := $(CACHE_DIR)/oracle-$(shell sha256sum $(ORACLE_REQ) | cut -c1-12)
 ORACLE_PY := $(ORACLE_DIR)/bin/python
 export ORACLE_PY
 
-.PHONY: help test test-plain vet build run oracle fixtures goldens gotch-schemas fixtures-full parity-full parity-shapes setup clean
+.PHONY: help test test-plain test-k8s vet build run oracle fixtures goldens gotch-schemas fixtures-full parity-full parity-shapes setup clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-test: libtorch test-plain ## set up (idempotent), go vet, go test ./...
+test: libtorch test-plain test-k8s ## set up (idempotent), go vet, go test ./... (and examples/k8s, a module of its own)
 	$(GO_TORCH) vet ./...
 	$(GO_TORCH) test ./...
+
+# examples/k8s is a nested module (k8s.io/api, sigs.k8s.io/yaml) so that the library's
+# users do not pull Kubernetes: ./... above does not reach it.
+test-k8s: ## the Kubernetes manifests decoded strictly into the real API types and checked
+	cd examples/k8s && GOFLAGS= $(GO) vet ./... && GOFLAGS= $(GO) test ./...
 
 test-plain: ## the plain-Go packages with the committed go.mod and no libtorch
 	$(GO) test ./preprocess/... ./tokenize/...
@@ -255,6 +260,13 @@ $(CLIENTS_VENV)/.complete: requirements-clients.txt
 
 clients-test: libtorch clients-venv ## huggingface_hub's InferenceClient and openai's client, unmodified, against a live server (~1 min once the venv exists)
 	@set -o pipefail; ZEROSHOT_CLIENTS_PY=$(CLIENTS_VENV)/bin/python $(GO_TORCH) test -count=1 -run '^TestPythonClients$$' -v ./serve/ | grep -v '^=== RUN'
+# A real single-node Slurm (Debian 12's slurm-wlm + munge, installed if missing; root):
+# examples/slurm/submit.sh, unmodified, through a failing task, a resubmission and a
+# resubmission with other labels; the merged file against a single run, byte for byte.
+.PHONY: slurm-test
+slurm-test: build ## (root) examples/slurm on a real one-node Slurm: failing task, resubmission, stale labels refused (~1 min)
+	$(GO_TORCH) build -o build/bench/gobench ./bench/cmd/gobench
+	scripts/slurm-test.sh
 
 # A real S3-compatible server for the s3:// tests: SeaweedFS (Apache-2.0), pinned in
 # tools/seaweedfs/go.mod, built from the module proxy into the cache (keyed by its go.mod

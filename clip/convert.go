@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"unsafe"
 
+	"github.com/zeroshot-clip/zeroshot/internal/atomicfile"
 	"github.com/zeroshot-clip/zeroshot/internal/torch"
 )
 
@@ -45,7 +46,7 @@ func Convert(src, dst string, dtype DType) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), filepath.Base(dst)+".tmp-*")
+	tmp, err := atomicfile.CreateTemp(filepath.Dir(dst), filepath.Base(dst)+".tmp-", "") // 0666 less the umask, as any tool's output
 	if err != nil {
 		return &FileError{Path: dst, Err: err}
 	}

@@ -106,8 +106,10 @@
 // one computation), its image is decoded and preprocessed (Decoders at a time, in the
 // request's goroutine), and it is queued. One batcher goroutine takes what is queued,
 // up to MaxBatch images (waiting up to BatchWindow only while other admitted images
-// are still decoding, so a lone client never waits), and runs one ImageEmbeds forward
-// for them on the model's worker thread; each request is then scored against its label
+// are still decoding, so a lone client never waits), and runs them through
+// Classifier.ImageEmbeds on the model's worker thread (one forward for the batch under
+// zeroshot.BatchingBatched, the CUDA default; one per image on CPU, so that an answer's
+// bits do not depend on what else is being served); each request is then scored against its label
 // embeddings (Classifier.Score: batch-1 logits and softmax, the pipeline's ops).
 //
 // Memory is bounded: bodies by MaxBodyBytes, decoded images by MaxPixels × Decoders,
@@ -116,14 +118,17 @@
 // returns (see clip), so a long-running server neither leaks C memory nor depends on
 // the Go GC for it.
 //
-// Numbers: a batched image forward can differ from a one-image forward in the last
-// float bits (other GEMM shapes), so under concurrent load scores may differ from the
-// pipeline's by up to about 1e-6: measured on the fixture models (TestBatchDrift, 63
-// images at every position of batches of 2–8, AVX2 EPYC), at most 8.1e-7 in a score
-// and 2.1e-7 in an embedding, no label order changed; a full-size ViT-L/14 with random
-// weights (make fixtures-full; 16 images, ZEROSHOT_DRIFT_MODEL=DIR) moved scores by at
-// most 2.4e-7. The trained weights are not measured here. With MaxBatch 1 every answer
-// is bit-identical to the pipeline's.
+// Numbers: on CPU (zeroshot.BatchingPerImage, the Classifier's default there) every
+// image goes through the tower alone, so every answer is bit-identical to the
+// pipeline's whatever the load. Under zeroshot.BatchingBatched (the CUDA default) a
+// batched image forward can differ from a one-image forward in the last float bits
+// (other GEMM shapes), so under concurrent load scores may differ from the pipeline's
+// by up to about 1e-6: measured on the fixture models with batched forwards on CPU
+// (TestBatchDrift, 63 images at every position of batches of 2–8, AVX2 EPYC), at most
+// 8.1e-7 in a score and 2.1e-7 in an embedding, no label order changed; a full-size
+// ViT-L/14 with random weights (make fixtures-full; 16 images, ZEROSHOT_DRIFT_MODEL=DIR)
+// moved scores by at most 2.4e-7. The trained weights and CUDA are not measured here.
+// With MaxBatch 1 every answer is bit-identical to the pipeline's.
 //
 // # Concurrency and shutdown
 //

@@ -20,11 +20,12 @@ import (
 // fixture models, every batch size 2–8 and every position in the batch.
 const driftBound = 2e-6
 
-// How far batching moves an image's scores: each fixture image's embedding and scores
-// in batches of 2..8 (the other fixture images beside it) against the image alone, as
-// the server batches concurrent requests. The batcher does not make forwards
-// batch-invariant (that is the zeroshot library's matter); this measures the drift and
-// checks the bound the doc states. ZEROSHOT_DRIFT_FULL=1 puts every image at every
+// How far batched forwards move an image's scores: each fixture image's embedding and
+// scores in batches of 2..8 (the other fixture images beside it) against the image alone,
+// as the server batches concurrent requests under zeroshot.BatchingBatched (the CUDA
+// default; on CPU the Classifier's default, BatchingPerImage, makes every answer
+// bit-identical to the image alone). This measures the drift and checks the bound the
+// doc states. ZEROSHOT_DRIFT_FULL=1 puts every image at every
 // position of every batch size (about 30 s; by default each image once per size);
 // ZEROSHOT_DRIFT_MODEL=DIR measures that model too (e.g. the real ViT-L/14 from the
 // Hub's cache), without checking the bound; ZEROSHOT_DRIFT_IMAGES=N takes the first N

@@ -163,7 +163,7 @@ func New(c *zeroshot.Classifier, opts Options) *Server {
 		loopDone: make(chan struct{}),
 		metrics:  newMetrics(),
 	}
-	s.forwardFn = c.Model.ImageEmbeds
+	s.forwardFn = c.ImageEmbeds // the classifier's batching: per image on CPU, so an answer does not depend on the load
 	if f := opts.Fetch; f != nil && f.Allow == nil {
 		s.opts.Fetch = &source.Fetcher{Timeout: f.Timeout, MaxBytes: f.MaxBytes, MaxRedirects: f.MaxRedirects, Retries: f.Retries,
 			Transport: f.Transport, UserAgent: f.UserAgent, Allow: func(*url.URL) bool { return false }}

@@ -14,6 +14,7 @@ import (
 	"slices"
 
 	"github.com/zeroshot-clip/zeroshot/clip"
+	"github.com/zeroshot-clip/zeroshot/internal/atomicfile"
 )
 
 // The disk cache's file, KEY.labels: a magic line, the header's length (uint64, little
@@ -42,7 +43,7 @@ func writeLabels(path string, l *Labels) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".labels-*.tmp")
+	tmp, err := atomicfile.CreateTemp(filepath.Dir(path), ".labels-", ".tmp") // readable by whoever shares the cache, as the umask says
 	if err != nil {
 		return err
 	}

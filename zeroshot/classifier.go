@@ -20,6 +20,10 @@ type Options struct {
 	Parity Parity
 	// Backend overrides the parity's image processor backend.
 	Backend Backend
+	// Batching is how a batch of images goes through the image tower (BatchingAuto:
+	// one image at a time on CPU, the pipeline's bits whatever the batch; batched on
+	// CUDA).
+	Batching Batching
 	// LabelCacheSize bounds the label sets kept in memory (default 64).
 	LabelCacheSize int
 	// LabelCacheBytes bounds the memory of the label sets kept (default 1 GiB: about
@@ -71,7 +75,8 @@ type Classifier struct {
 	Tokenizer *tokenize.Tokenizer
 
 	profile      Profile
-	id           string // identity of the model for the label cache
+	batching     Batching // resolved: per-image or batched
+	id           string   // identity of the model for the label cache
 	labels       *labelCache
 	textBatch    int
 	textProgress func(done, total int)
@@ -84,6 +89,9 @@ type Classifier struct {
 func Open(dir string, opts Options) (*Classifier, error) {
 	prof, err := ResolveProfile(opts.Parity, opts.Backend, opts.Model.Attention)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := ParseBatching(string(opts.Batching)); err != nil {
 		return nil, err
 	}
 	proc, err := loadImageProcessor(dir, prof.Backend)
@@ -118,7 +126,11 @@ func New(m *clip.Model, proc ImageProcessor, tok *tokenize.Tokenizer, opts Optio
 	if _, ok := proc.(*tvprocess.Processor); ok {
 		prof.Backend = BackendTorchvision
 	}
-	return &Classifier{Model: m, Processor: proc, Tokenizer: tok, id: id, profile: prof,
+	batching, err := ParseBatching(string(opts.Batching))
+	if err != nil { // an unknown Batching: the device's default
+		batching = BatchingAuto
+	}
+	return &Classifier{Model: m, Processor: proc, Tokenizer: tok, id: id, profile: prof, batching: batching.Resolve(m.Device()),
 		labels:    newLabelCache(opts.LabelCacheSize, opts.LabelCacheBytes, opts.LabelCacheDir),
 		textBatch: opts.TextBatch, textProgress: opts.TextProgress}
 }
@@ -188,9 +200,10 @@ func (c *Classifier) Classify(ctx context.Context, img preprocess.RGB, req Reque
 	return out[0], nil
 }
 
-// ClassifyBatch scores several images against the same labels with one image forward
-// and the cached label embeddings. Batched forwards can differ from one-image forwards in
-// the last float bits (other GEMM shapes); batch 1 is bit-identical to the pipeline.
+// ClassifyBatch scores several images against the same labels with the cached label
+// embeddings: one image forward per image under BatchingPerImage (the CPU default: each
+// image's scores are the pipeline's, bit for bit), one for the batch under
+// BatchingBatched (which can differ from one-image forwards in the last float bits).
 func (c *Classifier) ClassifyBatch(ctx context.Context, imgs []preprocess.RGB, req Request) ([][]Result, error) {
 	if len(imgs) == 0 {
 		return nil, nil
@@ -209,7 +222,7 @@ func (c *Classifier) ClassifyBatch(ctx context.Context, imgs []preprocess.RGB, r
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	imgEmb, err := c.Model.ImageEmbeds(px)
+	imgEmb, err := c.ImageEmbeds(px)
 	if err != nil {
 		return nil, err
 	}

@@ -31,6 +31,11 @@
 // where measured: see textpass.go and the README); scoring runs in slabs of labels.
 // EmbedEach embeds collections of files as ClassifyEach classifies them.
 //
+// Batches: on CPU each image of a batch goes through the image tower alone and gets its
+// logits alone (Options.Batching, BatchingPerImage), so its numbers are the pipeline's
+// whatever else is in the batch; on CUDA a batch is one forward (BatchingBatched), which
+// changes the last float bits. See Batching.
+//
 // Concurrency: a Classifier is safe for concurrent use by many goroutines; model calls
 // run one at a time on the model's worker thread, preprocessing runs in the callers'
 // goroutines. Results are plain values.

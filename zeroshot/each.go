@@ -20,7 +20,7 @@ type FileResult struct {
 
 // EachOptions configure ClassifyEach.
 type EachOptions struct {
-	BatchSize int // images per image forward; 0 means 8
+	BatchSize int // images decoded ahead and handed to fn together (and per forward under BatchingBatched); 0 means 8
 	Decoders  int // goroutines decoding and preprocessing; 0 means GOMAXPROCS
 	// Readers is how many sources are read at once ahead of decoding (downloads overlap
 	// decoding and the model); 0 means DefaultReaders. At most about twice
@@ -38,8 +38,9 @@ type EachOptions struct {
 // the run. Invalid labels or templates (before any file is read), a model failure, ctx
 // ending, or an error returned by fn stop it and are returned.
 //
-// Batched forwards can differ from one-image forwards in the last float bits; BatchSize 1
-// gives the pipeline's numbers bit for bit.
+// Under BatchingPerImage (the CPU default) each image goes through the tower alone and
+// its scores are the pipeline's, bit for bit, whatever BatchSize; under BatchingBatched
+// batched forwards can differ from one-image forwards in the last float bits.
 func (c *Classifier) ClassifyEach(ctx context.Context, paths []string, req Request, opts EachOptions, fn func([]FileResult) error) error {
 	return c.ClassifySources(ctx, source.Files(paths), req, opts, fn)
 }
@@ -212,13 +213,7 @@ func (c *Classifier) forwardDecoded(b []decoded, normalized bool, fn func(idx []
 		for _, i := range idx {
 			px.Data = append(px.Data, b[i].px...)
 		}
-		var emb clip.Matrix
-		var err error
-		if normalized {
-			emb, err = c.Model.ImageEmbeds(px)
-		} else {
-			emb, err = c.Model.GetImageFeatures(px)
-		}
+		emb, err := c.imageSide(px, normalized)
 		if err != nil {
 			return err
 		}

@@ -46,11 +46,7 @@ func TestClassifyEach(t *testing.T) {
 				require.Len(t, r.Results, 3)
 				for k := range want[0] {
 					assert.Equal(t, want[0][k].Label, r.Results[k].Label)
-					if bs == 1 {
-						assert.Equal(t, want[0][k].Score, r.Results[k].Score, "batch 1 is bit-identical")
-					} else {
-						assert.InDelta(t, want[0][k].Score, r.Results[k].Score, 1e-6)
-					}
+					assert.Equal(t, want[0][k].Score, r.Results[k].Score, "batch %d: bit-identical (one forward per image)", bs)
 				}
 			}
 		}
@@ -81,52 +77,55 @@ func TestClassifyEachStops(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 }
 
-// EmbedEach gives each good file the row its batch's forward gives it (the good files
-// of a batch share one forward), bad files an *ImageError, in the order of paths.
+// EmbedEach gives each good file the row its batch's forward gives it (batched, the good
+// files of a batch share one forward; per image, each its own), bad files an
+// *ImageError, in the order of paths.
 func TestEmbedEach(t *testing.T) {
 	paths := []string{imageFile("photo_chelsea.jpg"), imageFile("bad_truncated.png"), imageFile("png_rgb.png"),
 		imageFile("bad_random.bin"), imageFile("jpeg_exif_6.jpg"), imageFile("gif_p.gif"), imageFile("bad_empty.jpg")}
 	bad := map[int]bool{1: true, 3: true, 6: true}
 	for _, name := range fixtureModels {
-		c := openFixture(t, name)
-		for _, bs := range []int{1, 3, 8} {
-			for _, normalized := range []bool{false, true} {
-				var got []FileEmbedding
-				err := c.EmbedEach(context.Background(), paths, EmbedOptions{EachOptions{BatchSize: bs}, normalized},
-					func(b []FileEmbedding) error { got = append(got, b...); return nil })
-				require.NoError(t, err)
-				require.Len(t, got, len(paths))
-				for start := 0; start < len(paths); start += bs {
-					var good []string
-					var idx []int
-					for i := start; i < min(start+bs, len(paths)); i++ {
-						assert.Equal(t, paths[i], got[i].Path)
-						if bad[i] {
-							var ie *preprocess.ImageError
-							assert.True(t, errors.As(got[i].Err, &ie), "%s: %v", paths[i], got[i].Err)
-							assert.Nil(t, got[i].Embedding)
+		for _, batching := range []Batching{BatchingPerImage, BatchingBatched} {
+			c := openFixtureWith(t, name, Options{Parity: Parity454, Batching: batching})
+			for _, bs := range []int{1, 3, 8} {
+				for _, normalized := range []bool{false, true} {
+					var got []FileEmbedding
+					err := c.EmbedEach(context.Background(), paths, EmbedOptions{EachOptions{BatchSize: bs}, normalized},
+						func(b []FileEmbedding) error { got = append(got, b...); return nil })
+					require.NoError(t, err)
+					require.Len(t, got, len(paths))
+					for start := 0; start < len(paths); start += bs {
+						var good []string
+						var idx []int
+						for i := start; i < min(start+bs, len(paths)); i++ {
+							assert.Equal(t, paths[i], got[i].Path)
+							if bad[i] {
+								var ie *preprocess.ImageError
+								assert.True(t, errors.As(got[i].Err, &ie), "%s: %v", paths[i], got[i].Err)
+								assert.Nil(t, got[i].Embedding)
+								continue
+							}
+							good, idx = append(good, paths[i]), append(idx, i)
+						}
+						if len(good) == 0 {
 							continue
 						}
-						good, idx = append(good, paths[i]), append(idx, i)
-					}
-					if len(good) == 0 {
-						continue
-					}
-					imgs := make([]preprocess.RGB, len(good))
-					for j, p := range good {
-						img, err := preprocess.Load(p, preprocess.PipelineOptions)
+						imgs := make([]preprocess.RGB, len(good))
+						for j, p := range good {
+							img, err := preprocess.Load(p, preprocess.PipelineOptions)
+							require.NoError(t, err)
+							imgs[j] = img
+						}
+						px, err := c.pixels(imgs)
 						require.NoError(t, err)
-						imgs[j] = img
-					}
-					px, err := c.pixels(imgs)
-					require.NoError(t, err)
-					want, err := c.Model.GetImageFeatures(px)
-					if normalized {
-						want, err = c.Model.ImageEmbeds(px)
-					}
-					require.NoError(t, err)
-					for j, i := range idx {
-						assert.Equal(t, want.Row(j), got[i].Embedding, "%s batch %d normalized %v: %s", name, bs, normalized, paths[i])
+						want, err := c.ImageFeatures(px)
+						if normalized {
+							want, err = c.ImageEmbeds(px)
+						}
+						require.NoError(t, err)
+						for j, i := range idx {
+							assert.Equal(t, want.Row(j), got[i].Embedding, "%s %s batch %d normalized %v: %s", name, batching, bs, normalized, paths[i])
+						}
 					}
 				}
 			}

@@ -24,9 +24,10 @@ type EmbedOptions struct {
 
 // EmbedEach embeds many files, for collections of images: decoding and batching as
 // ClassifyEach does (bad files are a FileEmbedding with Err and do not stop the run),
-// fn gets each batch's outcomes in the order of paths. An image's embedding depends on
-// the batch it is computed in only in the last float bits, and only through the other
-// files of that batch: the same list and BatchSize give the same bits.
+// fn gets each batch's outcomes in the order of paths. Under BatchingPerImage (the CPU
+// default) an image's embedding is its one-image forward's whatever the batch; under
+// BatchingBatched it depends on the batch in the last float bits, and only through the
+// other files of that batch: the same list and BatchSize give the same bits.
 func (c *Classifier) EmbedEach(ctx context.Context, paths []string, opts EmbedOptions, fn func([]FileEmbedding) error) error {
 	return c.EmbedSources(ctx, source.Files(paths), opts, fn)
 }

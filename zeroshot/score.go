@@ -16,8 +16,25 @@ var (
 )
 
 // Score turns image embeddings (clip.Model.ImageEmbeds) and label embeddings into
-// ranked results per image (the topK best when topK > 0).
+// ranked results per image (the topK best when topK > 0). Under BatchingPerImage each
+// image's logits are computed alone, as the pipeline computes them (a matrix-vector
+// product, whose sums differ from a row of the matrix product of several images).
 func (c *Classifier) Score(imageEmbeds clip.Matrix, labels *Labels, topK int) ([][]Result, error) {
+	if c.batching == BatchingPerImage && imageEmbeds.Rows > 1 {
+		out := make([][]Result, 0, imageEmbeds.Rows)
+		for i := 0; i < imageEmbeds.Rows; i++ {
+			one, err := c.score(clip.Matrix{Rows: 1, Cols: imageEmbeds.Cols, Data: imageEmbeds.Row(i)}, labels, topK)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, one...)
+		}
+		return out, nil
+	}
+	return c.score(imageEmbeds, labels, topK)
+}
+
+func (c *Classifier) score(imageEmbeds clip.Matrix, labels *Labels, topK int) ([][]Result, error) {
 	perImage, err := c.logits(imageEmbeds, labels.Embeds)
 	if err != nil {
 		return nil, err

@@ -31,12 +31,14 @@ func randomUnit(r *rand.Rand, rows, cols int) clip.Matrix {
 }
 
 // Scores against many labels, computed in label slabs and softmax groups, equal the
-// unsplit computation bit for bit (two or more images; one image is never split).
+// unsplit computation bit for bit (two or more images, batched; one image is never
+// split). Per image, each image's scores are its one-image logits'.
 func TestScoreInSlabs(t *testing.T) {
 	if !golden.Unpinned(t) {
 		return
 	}
-	c := openFixture(t, "tiny-l14")
+	c := openFixtureWith(t, "tiny-l14", Options{Parity: Parity454, Batching: BatchingBatched})
+	perImg := New(c.Model, c.Processor, c.Tokenizer, Options{Parity: Parity454, Batching: BatchingPerImage})
 	r := rand.New(rand.NewSource(5))
 	d := c.Model.Config().ProjectionDim
 	for trial := 0; trial < 8; trial++ {
@@ -60,6 +62,17 @@ func TestScoreInSlabs(t *testing.T) {
 		got, err := c.Score(img, labels, topK)
 		require.NoError(t, err)
 		assert.Equal(t, want, got, "%d images × %d labels, slab %d, softmax %d, top-k %d", images, n, scoreSlab, softmaxElems, topK)
+
+		got, err = perImg.Score(img, labels, topK)
+		require.NoError(t, err)
+		for i := 0; i < images; i++ {
+			one := clip.Matrix{Rows: 1, Cols: d, Data: img.Row(i)}
+			alone, _, err := c.Model.Logits(one, labels.Embeds)
+			require.NoError(t, err)
+			p, err := Softmax(alone)
+			require.NoError(t, err)
+			assert.Equal(t, rank(labels.Labels, p.Row(0), topK), got[i], "per image: image %d of %d", i, images)
+		}
 	}
 }
 

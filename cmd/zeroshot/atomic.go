@@ -1,30 +1,14 @@
 package main
 
 import (
-	"fmt"
 	"os"
-	"path/filepath"
+
+	"github.com/zeroshot-clip/zeroshot/internal/atomicfile"
 )
 
 // writeAtomic writes path through a temporary file in the same directory and renames
-// it into place, so a failure or an interrupt never leaves a half-written file.
+// it into place, so a failure or an interrupt never leaves a half-written file. The
+// file gets 0666 less the umask, as any tool's output.
 func writeAtomic(path string, write func(*os.File) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after the rename
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(path, write)
 }

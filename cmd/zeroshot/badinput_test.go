@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -137,8 +138,8 @@ func TestBadInputClassifyCommand(t *testing.T) {
 	good := filepath.Join(badRoot, "testdata", "pipeline", "chelsea.png")
 	// check runs one row. A run that fails before classifying (labels, model) leaves no
 	// file; a run whose only image cannot be read exits non-zero and its --output, if
-	// written, is complete (an error record for the image: the command's design), never
-	// a FILE.partial or temporary file.
+	// written, is complete (an error record for the image: the command's design, with
+	// FILE.run.json beside it), never a FILE.partial or temporary file.
 	check := func(name string, args []string, outDir string, wantFail, imageRow, mayDrop bool) {
 		t.Helper()
 		code, stdout, stderr := runCmd(args...)
@@ -153,7 +154,7 @@ func TestBadInputClassifyCommand(t *testing.T) {
 			assert.NotEmpty(t, strings.TrimSpace(stderr), name)
 			if outDir != "" {
 				got := dirFiles(t, outDir)
-				if imageRow && len(got) == 1 && got[0] == "result.json" {
+				if imageRow && slices.Equal(got, []string{"result.json", runPath("result.json")}) { // the record and its run's fingerprint
 					b, err := os.ReadFile(filepath.Join(outDir, "result.json"))
 					require.NoError(t, err)
 					assert.Contains(t, string(b), "error", "%s: the output reports the image's error", name)

@@ -44,8 +44,11 @@ Images: a file is read whatever its extension; a DIR is walked recursively for
 .jpg .jpeg .png .gif .webp .bmp .tif .tiff files (any case; hidden names skipped), in
 sorted path order; a GLOB (quoted, e.g. 'photos/*.jpg') is expanded the same way. The
 list keeps the order of the arguments. Label embeddings are computed once per run and
-the images classified --batch-size at a time; an image that cannot be read is skipped,
-reported on stderr and in the output, and the run goes on.
+the images decoded --batch-size at a time; an image that cannot be read is skipped,
+reported on stderr and in the output, and the run goes on. On CPU each image goes
+through the model alone (--batching per-image): its scores are the pipeline's, bit for
+bit, whatever --batch-size or --shard; --batching batched (the CUDA default) forwards
+--batch-size images at once, which changes the last float bits.
 
 ` + sourcesHelp + `
 
@@ -59,11 +62,16 @@ Output (stdout, or --output FILE):
   Default: table for one IMAGE on stdout, jsonl otherwise.
 
 --output FILE writes FILE.partial (JSONL records, appended and flushed per batch) and
-renames it to FILE (rendered in --format) when every image is done. If FILE.partial
-exists (an interrupted run), rerunning the same command resumes it: a torn last line is
-dropped, its whole batches are kept and the rest is classified, which gives the same
-FILE as an uninterrupted run. If FILE exists, the run says so and does nothing, unless
---force. Use one --output per shard.
+renames it to FILE (rendered in --format) when every image is done. Beside it,
+FILE.run.json records the run's fingerprint: the model's digest, labels, templates,
+--top-k, parity profile, image backend, attention, dtype, device kind, libtorch,
+batching (and the images, format, shard). If FILE.partial exists (an interrupted run),
+rerunning the same command resumes it: a torn last line is dropped, its whole batches
+are kept and the rest is classified, which gives the same FILE as an uninterrupted run.
+If FILE exists and is this run's, the run says so and does nothing. A FILE or
+FILE.partial of another run (other labels, model, ...), or without a fingerprint, is
+refused (exit status 1), naming what differs; --force replaces it. Use one --output
+per shard; zeroshot merge joins them.
 
 Many labels: the label texts go through the text tower --label-batch at a time, so
 the text pass takes the same memory for 50,000 labels as for 1,000 (only the
@@ -77,9 +85,10 @@ starting with # are skipped. --labels splits on commas (use a file for labels wi
 commas). Duplicate, empty or over-long labels (77 tokens with the template) and
 templates without exactly one {} are errors.
 
-Exit status: 0 done (or FILE already complete); 1 an error (model, I/O, interrupted);
-2 bad usage or input (flags, labels, templates, missing image arguments);
-3 some images could not be read (the others' results are complete).`
+Exit status: 0 done (or FILE already complete, of this run); 1 an error (model, I/O,
+interrupted); 2 bad usage or input (flags, labels, templates, missing image arguments,
+an --output or --output.partial of another run); 3 some images could not be read (the
+others' results are complete).`
 
 // classifyFlags are classify's flags.
 type classifyFlags struct {
@@ -100,6 +109,7 @@ type classifyFlags struct {
 func (f *classifyFlags) register(fs *flag.FlagSet) {
 	f.model.register(fs)
 	f.model.registerParity(fs, true)
+	f.model.registerBatching(fs)
 	fs.StringVar(&f.labels.labels, "labels", "", "comma-separated candidate labels, e.g. cat,dog,fox")
 	fs.StringVar(&f.labels.labelsFile, "labels-file", "", "file of candidate labels, one per line (blank lines and # comments skipped)")
 	fs.StringVar(&f.labels.template, "template", "", `hypothesis template with one {} for the label (default "`+zeroshot.DefaultTemplate+`")`)
@@ -107,7 +117,7 @@ func (f *classifyFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.labels.allowDuplicates, "allow-duplicates", false, "accept the same label twice, as the pipeline does (each gets its own score)")
 	fs.IntVar(&f.labels.topK, "top-k", 0, fmt.Sprintf("keep the K best labels per image; 0: all, as the pipeline. Default: all up to 1,000 labels, %d above (a score per label and image is unreadable, and 4 MB of JSON per image at 100,000 labels)", topKAuto))
 	fs.StringVar(&f.format, "format", "", "table, json or jsonl (default: table for one IMAGE on stdout, else jsonl)")
-	fs.IntVar(&f.batchSize, "batch-size", 8, "images per model forward; 1 gives the pipeline's scores bit for bit, larger batches may differ in the last float bits")
+	fs.IntVar(&f.batchSize, "batch-size", 8, "images decoded ahead and written together; with --batching batched also the images per model forward (whose scores then differ in the last float bits from one-image forwards)")
 	fs.IntVar(&f.labelBatch, "label-batch", 0, "label texts per text-tower forward; 0: automatic (about 4,096 tokens on CPU, 32,768 on CUDA, in multiples of 64 labels), so memory stays flat however many labels; multiples of 64 give the one-batch embeddings bit for bit (README: where measured)")
 	fs.StringVar(&f.labelCache, "label-cache", "", "directory keeping label embeddings on disk, one file per (model, templates, labels), reused by later runs")
 	fs.StringVar(&f.output, "output", "", "write to FILE (via FILE.partial, resumable) instead of stdout")
@@ -150,7 +160,7 @@ func (f *classifyFlags) check() (zeroshot.Request, shard, error) {
 	if err != nil {
 		return zeroshot.Request{}, shard{}, err
 	}
-	if _, err := f.model.clipOptions(); err != nil {
+	if _, err := f.model.zeroshotOptions(); err != nil {
 		return zeroshot.Request{}, shard{}, err
 	}
 	return req, sh, nil
@@ -176,7 +186,11 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 		return exitUsage{err}
 	}
 	all := list.names
-	images := sh.apply(all)
+	batching, err := f.model.batchingMode()
+	if err != nil {
+		return err
+	}
+	images := sh.applyBatches(all, forwardUnit(batching, f.batchSize))
 	single := list.single && sh.n == 0
 	format := f.format
 	if format == "" {
@@ -185,7 +199,7 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 			format = formatTable
 		}
 	}
-	r := &classifyRun{flags: &f, req: req, images: images, list: list, single: single, format: format, stdout: stdout, stderr: stderr}
+	r := &classifyRun{flags: &f, req: req, images: images, list: list, sh: sh, single: single, format: format, stdout: stdout, stderr: stderr}
 	if sh.n > 0 {
 		fmt.Fprintf(stderr, "zeroshot classify: shard %s: %d of %d images\n", sh, len(images), len(all))
 	}

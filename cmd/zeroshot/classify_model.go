@@ -40,7 +40,11 @@ func (m *modelFlags) zeroshotOptions() (zeroshot.Options, error) {
 	if err != nil {
 		return zeroshot.Options{}, err
 	}
-	return zeroshot.Options{Model: opts, Parity: parity, Backend: backend}, nil
+	batching, err := m.batchingMode()
+	if err != nil {
+		return zeroshot.Options{}, err
+	}
+	return zeroshot.Options{Model: opts, Parity: parity, Backend: backend, Batching: batching}, nil
 }
 
 // classifierOptions are the settings of a command's Classifier beyond the model flags.

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/zeroshot-clip/zeroshot/internal/atomicfile"
 	"github.com/zeroshot-clip/zeroshot/zeroshot"
 )
 
@@ -19,6 +20,8 @@ import (
 // resume).
 type outputFile struct {
 	path, partial string
+	id            *runInfo     // written to FILE.run.json before the first record
+	replace       bool         // --force: an existing FILE is removed before the first record
 	f             *os.File     // FILE.partial, once opened
 	valid         int64        // the size of its records that are kept
 	recs          []partialRec // its records, in file order
@@ -41,21 +44,53 @@ type recordParser func(line []byte) (partialRec, error)
 
 var errNotRecord = errors.New("not a record")
 
-// openOutput prepares FILE for a run whose records parse reads. complete reports that
-// FILE already exists (and force is off): there is nothing to do. With force,
-// FILE.partial is ignored and overwritten, and FILE replaced when the run completes.
-func openOutput(path string, force bool, parse recordParser) (o *outputFile, complete bool, err error) {
-	o = &outputFile{path: path, partial: path + ".partial"}
+// openOutput prepares FILE for a run whose records parse reads and whose identity is
+// id (FILE.run.json). complete reports that FILE already exists, written by the same
+// run (and force is off): there is nothing to do. A FILE or a FILE.partial of another
+// run, or without a fingerprint, is an error naming what differs: bad input, found
+// before any work (exit status 2; a scheduler need not retry it). With force,
+// FILE.partial is ignored and overwritten, and FILE replaced.
+func openOutput(path string, force bool, parse recordParser, id *runInfo) (o *outputFile, complete bool, err error) {
+	o = &outputFile{path: path, partial: path + ".partial", id: id, replace: force}
 	if force {
-		return o, false, nil // FILE.partial is truncated at the first write, FILE replaced at the end
+		return o, false, nil // FILE.partial is truncated at the first write, FILE replaced then
 	}
 	if _, err := os.Stat(path); err == nil {
+		if err := checkRun(path, path, id, true); err != nil {
+			return nil, false, exitUsage{err}
+		}
 		return nil, true, nil
+	}
+	if st, err := os.Stat(o.partial); err == nil && st.Size() > 0 {
+		if err := checkRun(path, o.partial, id, false); err != nil {
+			return nil, false, exitUsage{err}
+		}
 	}
 	if err := o.readPartial(parse); err != nil {
 		return nil, false, err
 	}
 	return o, false, nil
+}
+
+// checkRun compares the fingerprint of FILE (shown: FILE or FILE.partial) with this
+// run's; complete also compares what the file holds (format, images).
+func checkRun(path, shown string, id *runInfo, complete bool) error {
+	const redo = "--force replaces it (or give another --output)"
+	prev, err := readRunInfo(path, shown)
+	if err != nil {
+		return fmt.Errorf("%w; %s", err, redo)
+	}
+	diffs := prev.Run.diff(id.Run, "there", "here")
+	if prev.Command != id.Command {
+		diffs = append([]string{fmt.Sprintf("command: %s there, %s here", prev.Command, id.Command)}, diffs...)
+	}
+	if complete {
+		diffs = append(diffs, prev.Output.diff(id.Output, "there", "here")...)
+	}
+	if len(diffs) > 0 {
+		return &runMismatchError{head: shown + " was written by another run", diffs: diffs, what: redo}
+	}
+	return nil
 }
 
 // resume returns the images left to do and how many of the kept records are errors.
@@ -123,10 +158,10 @@ func (o *outputFile) readPartial(parse recordParser) error {
 			if _, err := r.Peek(1); err == io.EOF {
 				return nil // a damaged last line: the write it came from was cut
 			}
-			return fmt.Errorf("%s line %d is not a record; %s", o.partial, n, redo)
+			return exitUsage{fmt.Errorf("%s line %d is not a record; %s", o.partial, n, redo)}
 		}
 		if err != nil {
-			return fmt.Errorf("%s line %d: %w; %s", o.partial, n, err, redo)
+			return exitUsage{fmt.Errorf("%s line %d: %w; %s", o.partial, n, err, redo)}
 		}
 		end += int64(len(line))
 		rec.end = end
@@ -200,13 +235,23 @@ func (c *recordCheck) results(rec record) error {
 }
 
 // open opens FILE.partial for appending after the kept records (dropping a torn last
-// line and any records resume gave up). It is called at the first write, so a run that
-// fails before classifying anything (labels, model) leaves no file behind.
+// line and any records resume gave up), with FILE.run.json saying whose records they
+// are. It is called at the first write, so a run that fails before classifying anything
+// (labels, model) leaves no file behind. With --force, FILE goes first: it never sits
+// beside a fingerprint that is not its own.
 func (o *outputFile) open() error {
 	if o.f != nil {
 		return nil
 	}
-	f, err := os.OpenFile(o.partial, os.O_CREATE|os.O_WRONLY, 0o644)
+	if o.replace {
+		if err := os.Remove(o.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	if err := writeRunInfo(o.path, o.id); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(o.partial, os.O_CREATE|os.O_WRONLY, atomicfile.Perm)
 	if err != nil {
 		return err
 	}

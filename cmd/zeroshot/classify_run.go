@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 
 	"github.com/zeroshot-clip/zeroshot/zeroshot"
@@ -13,20 +14,36 @@ type classifyRun struct {
 	req            zeroshot.Request
 	images         []string // this shard's images, in order
 	list           *imageList
+	sh             shard
 	single         bool // one IMAGE argument: the pipeline's one-image JSON shape
 	format         string
 	stdout, stderr io.Writer
 }
 
 func (r *classifyRun) run() error {
+	ctx, stop := interruptContext()
+	defer stop()
 	fr := &fileRun{cmd: "classify", output: r.flags.output, force: r.flags.force, batch: r.flags.batchSize,
 		progress: r.flags.progress, images: r.images, fetch: r.list.fetchStats(), stderr: r.stderr}
+	// With --output the model is opened first: its fingerprint decides whether FILE or
+	// FILE.partial is this run's.
+	var c *zeroshot.Classifier
+	if fr.output != "" {
+		var err error
+		if c, err = r.open(ctx); err != nil {
+			return err
+		}
+		defer c.Close()
+		if fr.id, err = classifyRunInfo(c, r.flags, r.req, r.images, r.format, r.sh, r.stderr); err != nil {
+			return err
+		}
+	}
 	todo, complete, err := fr.start(classifyRecords(r.images, r.req))
 	if err != nil || complete {
 		return err
 	}
 	stdoutSink := newSink(r.format, r.single)
-	failed, err := r.classify(todo, fr, stdoutSink)
+	failed, err := r.classify(ctx, c, todo, fr, stdoutSink)
 	return fr.end(err, failed, func() error {
 		if fr.out == nil {
 			return stdoutSink.end(r.stdout)
@@ -40,23 +57,27 @@ func (r *classifyRun) run() error {
 	})
 }
 
-// classify runs the images through the model and writes their records, returning how
-// many could not be read.
-func (r *classifyRun) classify(todo []string, fr *fileRun, s sink) (int, error) {
+func (r *classifyRun) open(ctx context.Context) (*zeroshot.Classifier, error) {
+	return r.flags.model.openClassifier(ctx, r.stderr, classifierOptions{labelCache: r.flags.labelCache,
+		textBatch: r.flags.labelBatch, textProgress: labelProgress(r.stderr, r.flags.progress)})
+}
+
+// classify runs the images through the model (c, or opened here if nil) and writes their
+// records, returning how many could not be read.
+func (r *classifyRun) classify(ctx context.Context, c *zeroshot.Classifier, todo []string, fr *fileRun, s sink) (int, error) {
 	if len(todo) == 0 {
 		return 0, nil
 	}
-	ctx, stop := interruptContext()
-	defer stop()
-	c, err := r.flags.model.openClassifier(ctx, r.stderr, classifierOptions{labelCache: r.flags.labelCache,
-		textBatch: r.flags.labelBatch, textProgress: labelProgress(r.stderr, r.flags.progress)})
-	if err != nil {
-		return 0, err
+	if c == nil {
+		var err error
+		if c, err = r.open(ctx); err != nil {
+			return 0, err
+		}
+		defer c.Close()
 	}
-	defer c.Close()
 	failed := 0
 	opts := zeroshot.EachOptions{BatchSize: r.flags.batchSize, Readers: r.flags.sources.concurrency}
-	err = c.ClassifySources(ctx, r.list.sources(todo), r.req, opts, func(batch []zeroshot.FileResult) error {
+	err := c.ClassifySources(ctx, r.list.sources(todo), r.req, opts, func(batch []zeroshot.FileResult) error {
 		recs := make([]record, len(batch))
 		var errs []error
 		for i, res := range batch {

@@ -91,3 +91,11 @@ func copyTree(t *testing.T, files map[string]string) string {
 	}
 	return dir
 }
+
+// copyFile copies src to dst.
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(dst, b, 0o644))
+}

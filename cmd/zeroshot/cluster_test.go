@@ -2,9 +2,9 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,110 +18,59 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// The multi-machine examples (examples/k8s, examples/slurm) checked without a cluster:
-// their structure as Kubernetes and Slurm read it, then every pod or array task run
-// here as the scheduler would start it (its command, its environment, its index), the
-// merge after them, and the result compared with the same command run as one shard.
+// The multi-machine examples (examples/k8s, examples/slurm) run without a cluster:
+// every pod or array task here as the scheduler would start it (its command, its
+// environment, its index), the merge after them, and the result compared with the same
+// command run as one shard. The manifests' structure is checked against the real
+// Kubernetes API types, strictly, in examples/k8s (a module of its own, so that this
+// one does not depend on k8s.io); `make slurm-test` runs examples/slurm on a real Slurm.
 
 var examplesDir = filepath.Join(repoRoot, "examples")
 
-// k8sObject is the part of a manifest checked here.
+// k8sObject is the part of a manifest these tests run.
 type k8sObject struct {
-	APIVersion string `yaml:"apiVersion"`
-	Kind       string `yaml:"kind"`
-	Metadata   struct {
+	Kind     string `yaml:"kind"`
+	Metadata struct {
 		Name string `yaml:"name"`
 	} `yaml:"metadata"`
 	Spec struct {
-		CompletionMode string    `yaml:"completionMode"`
-		Completions    *int      `yaml:"completions"`
-		Parallelism    *int      `yaml:"parallelism"`
-		BackoffLimit   *int      `yaml:"backoffLimit"`
-		AccessModes    []string  `yaml:"accessModes"`
-		Resources      resources `yaml:"resources"`
-		Template       struct {
-			Spec podSpec `yaml:"spec"`
+		Completions *int `yaml:"completions"`
+		Template    struct {
+			Spec struct {
+				Containers []struct {
+					Name    string   `yaml:"name"`
+					Command []string `yaml:"command"`
+					Args    []string `yaml:"args"`
+					Env     []struct {
+						Name  string `yaml:"name"`
+						Value string `yaml:"value"`
+					} `yaml:"env"`
+				} `yaml:"containers"`
+			} `yaml:"spec"`
 		} `yaml:"template"`
 	} `yaml:"spec"`
 }
 
-type resources struct {
-	Requests map[string]string `yaml:"requests"`
-	Limits   map[string]string `yaml:"limits"`
-}
-
-type podSpec struct {
-	RestartPolicy string `yaml:"restartPolicy"`
-	Containers    []struct {
-		Name    string   `yaml:"name"`
-		Image   string   `yaml:"image"`
-		Command []string `yaml:"command"`
-		Env     []struct {
-			Name  string `yaml:"name"`
-			Value string `yaml:"value"`
-		} `yaml:"env"`
-		Resources    resources `yaml:"resources"`
-		VolumeMounts []struct {
-			Name      string `yaml:"name"`
-			MountPath string `yaml:"mountPath"`
-		} `yaml:"volumeMounts"`
-	} `yaml:"containers"`
-	Volumes []struct {
-		Name                  string `yaml:"name"`
-		PersistentVolumeClaim *struct {
-			ClaimName string `yaml:"claimName"`
-		} `yaml:"persistentVolumeClaim"`
-	} `yaml:"volumes"`
-}
-
-// readManifest decodes every document of a YAML file strictly: a field that is not in
-// the model above (a misspelt one, or one added without extending the model) is an error.
-func readManifest(t *testing.T, path string) []k8sObject {
+// readManifest decodes every document of a YAML file (leniently: examples/k8s checks
+// the structure) and returns the object of kind.
+func readManifest(t *testing.T, path, kind string) k8sObject {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
-	var objs []k8sObject
 	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
 	for {
 		var o k8sObject
 		if err := dec.Decode(&o); err != nil {
 			require.ErrorIs(t, err, io.EOF, path)
 			break
 		}
-		require.NotEmpty(t, o.APIVersion, "%s: a document without apiVersion", path)
-		require.NotEmpty(t, o.Kind, path)
-		require.NotEmpty(t, o.Metadata.Name, "%s: %s without metadata.name", path, o.Kind)
-		objs = append(objs, o)
-	}
-	return objs
-}
-
-// checkJob checks what the API server and the Job controller require of a Job's pod:
-// a restart policy Jobs allow, named containers with an image and a command, mounts of
-// declared volumes, volumes from declared claims.
-func checkJob(t *testing.T, o k8sObject, claims map[string]bool) {
-	t.Helper()
-	assert.Equal(t, "batch/v1", o.APIVersion, o.Metadata.Name)
-	pod := o.Spec.Template.Spec
-	assert.Contains(t, []string{"OnFailure", "Never"}, pod.RestartPolicy, "%s: a Job's pods must not restart Always", o.Metadata.Name)
-	volumes := map[string]bool{}
-	for _, v := range pod.Volumes {
-		volumes[v.Name] = true
-		if assert.NotNil(t, v.PersistentVolumeClaim, "%s: volume %s", o.Metadata.Name, v.Name) {
-			assert.True(t, claims[v.PersistentVolumeClaim.ClaimName], "%s: claim %s is not declared", o.Metadata.Name, v.PersistentVolumeClaim.ClaimName)
+		if o.Kind == kind {
+			require.NotEmpty(t, o.Spec.Template.Spec.Containers, "%s: %s", path, kind)
+			return o
 		}
 	}
-	require.NotEmpty(t, pod.Containers, o.Metadata.Name)
-	for _, c := range pod.Containers {
-		assert.NotEmpty(t, c.Name)
-		assert.NotEmpty(t, c.Image)
-		require.Len(t, c.Command, 3, "%s: sh -c SCRIPT", o.Metadata.Name)
-		assert.Equal(t, []string{"sh", "-c"}, c.Command[:2])
-		for _, m := range c.VolumeMounts {
-			assert.True(t, volumes[m.Name], "%s: mount of undeclared volume %s", o.Metadata.Name, m.Name)
-		}
-	}
+	t.Fatalf("%s: no %s", path, kind)
+	return k8sObject{}
 }
 
 func containerEnv(o k8sObject) map[string]string {
@@ -165,79 +114,25 @@ func shell(t *testing.T, bin, dir string, env map[string]string, name string, ar
 	return out.String()
 }
 
-// sameRecords compares a merged file with the single run: the same records in the same
-// order; scores equal, or within 1e-6 when the shards batched other images together.
+// sameRecords compares a merged file with the single run: byte for byte, since on CPU
+// every image goes through the model alone whatever shard it is in.
 func sameRecords(t *testing.T, merged, single string) {
 	t.Helper()
-	m, s := readRecords(t, merged), readRecords(t, single)
-	require.Len(t, m, len(s))
-	same, maxDiff := 0, 0.0
-	for i := range s {
-		require.Equal(t, s[i].Image, m[i].Image, "record %d", i)
-		require.Equal(t, s[i].Error, m[i].Error, s[i].Image)
-		require.Len(t, m[i].Results, len(s[i].Results), s[i].Image)
-		for j := range s[i].Results {
-			maxDiff = math.Max(maxDiff, math.Abs(s[i].Results[j].Score-m[i].Results[j].Score))
-		}
-		if reflectEqual(s[i], m[i]) {
-			same++
-		}
-	}
-	t.Logf("merged vs one shard: %d/%d records identical, max |Δ| %.3g", same, len(s), maxDiff)
-	assert.LessOrEqual(t, maxDiff, 1e-6)
-}
-
-func reflectEqual(a, b record) bool {
-	x, _ := marshalJSON(a)
-	y, _ := marshalJSON(b)
-	return bytes.Equal(x, y)
+	require.Equal(t, single, merged, "merged shards differ from the single run")
+	t.Logf("merged = one shard, byte for byte: %d records", len(readRecords(t, single)))
 }
 
 // Kubernetes: the Indexed Job's pods, then the merge Job.
 func TestKubernetesExample(t *testing.T) {
-	classify := readManifest(t, filepath.Join(examplesDir, "k8s", "classify.yaml"))
-	merge := readManifest(t, filepath.Join(examplesDir, "k8s", "merge.yaml"))
-	claims := map[string]bool{}
-	var job, mergeJob *k8sObject
-	for i, o := range append(classify, merge...) {
-		switch {
-		case o.Kind == "PersistentVolumeClaim":
-			assert.Equal(t, "v1", o.APIVersion)
-			assert.Contains(t, o.Spec.AccessModes, "ReadWriteMany", "every pod writes its part to the shared volume")
-			claims[o.Metadata.Name] = true
-		case o.Kind == "Job" && i < len(classify):
-			job = &classify[i]
-		case o.Kind == "Job":
-			mergeJob = &merge[i-len(classify)]
-		default:
-			t.Errorf("unexpected %s %s", o.Kind, o.Metadata.Name)
-		}
-	}
-	require.NotNil(t, job, "classify.yaml has no Job")
-	require.NotNil(t, mergeJob, "merge.yaml has no Job")
-	checkJob(t, *job, claims)
-	checkJob(t, *mergeJob, claims)
-
-	// The Indexed Job: N pods, N shards.
-	assert.Equal(t, "Indexed", job.Spec.CompletionMode, "JOB_COMPLETION_INDEX is set only in Indexed mode")
+	job := readManifest(t, filepath.Join(examplesDir, "k8s", "classify.yaml"), "Job")
+	mergeJob := readManifest(t, filepath.Join(examplesDir, "k8s", "merge.yaml"), "Job")
 	require.NotNil(t, job.Spec.Completions)
 	n := *job.Spec.Completions
-	require.Greater(t, n, 1)
-	if job.Spec.Parallelism != nil {
-		assert.LessOrEqual(t, *job.Spec.Parallelism, n)
-	}
-	env := containerEnv(*job)
-	assert.Equal(t, strconv.Itoa(n), env["ZEROSHOT_SHARDS"], "ZEROSHOT_SHARDS must equal completions")
+	env := containerEnv(job)
 	script := job.Spec.Template.Spec.Containers[0].Command[2]
-	assert.Contains(t, script, "--shard auto")
-	assert.Contains(t, script, "$JOB_COMPLETION_INDEX", "one output file per index")
-	mergeEnv := containerEnv(*mergeJob)
-	assert.Equal(t, env["IMAGES"], mergeEnv["IMAGES"], "the merge orders by the classify run's images")
-	assert.Equal(t, env["OUT"], mergeEnv["OUT"])
-	assert.Nil(t, mergeJob.Spec.Completions, "one merge")
-
+	mergeEnv := containerEnv(mergeJob)
 	if testing.Short() {
-		t.Skip("-short: runs every pod's command with the real CLI (its structure was checked above); make test runs it")
+		t.Skip("-short: runs every pod's command with the real CLI (examples/k8s checks the manifests' structure); make test runs it")
 	}
 	// Run it: /data is the shared volume, the model the tiny fixture.
 	bin := buildZeroshot(t)
@@ -270,6 +165,33 @@ func TestKubernetesExample(t *testing.T) {
 	single, err := os.ReadFile(filepath.Join(data, "single", "shard-0.jsonl"))
 	require.NoError(t, err)
 	sameRecords(t, string(merged), string(single))
+
+	// The Job applied again with other labels over the same OUT: each pod exits with
+	// status 2, which the Job's pod failure policy turns into a failed index (no retry).
+	other := local(env)
+	other["JOB_COMPLETION_INDEX"] = "0"
+	require.NoError(t, os.WriteFile(filepath.Join(data, "other.txt"), []byte("car\nboat\n"), 0o644))
+	other["LABELS"] = filepath.Join(data, "other.txt")
+	code, out := shellCode(t, bin, data, other, "sh", "-c", script)
+	assert.Equal(t, 2, code, out)
+	assert.Contains(t, out, "shard-0.jsonl was written by another run:\n  labels: 4 labels (cat, dog, fox, …)")
+}
+
+// shellCode is shell for a command that may fail: its exit status and output.
+func shellCode(t *testing.T, bin, dir string, env map[string]string, name string, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + filepath.Dir(bin) + ":/usr/bin:/bin", "HOME=" + os.Getenv("HOME")}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatal(err)
+	}
+	return cmd.ProcessState.ExitCode(), string(out)
 }
 
 var sbatchArray = regexp.MustCompile(`(?m)^#SBATCH --array=(\d+)-(\d+)$`)
@@ -318,7 +240,9 @@ func TestSlurmExample(t *testing.T) {
 	shell(t, fake, dir, nil, "sh", filepath.Join(dir, "submit.sh"))
 	b, err := os.ReadFile(calls)
 	require.NoError(t, err)
-	assert.Equal(t, "--parsable classify.sbatch\n--dependency=afterok:4242 merge.sbatch\n", string(b))
+	assert.Equal(t, "--parsable "+filepath.Join(dir, "classify.sbatch")+"\n"+
+		"--parsable --dependency=afterok:4242 --kill-on-invalid-dep=yes "+filepath.Join(dir, "merge.sbatch")+"\n", string(b),
+		"the merge waits for every task, and is cancelled if one fails (never PENDING forever)")
 
 	env := map[string]string{
 		"IMAGES": filepath.Join(data, "photos"), "LABELS": filepath.Join(data, "labels.txt"),

@@ -46,18 +46,26 @@ rerunning the same command resumes it, keeping its whole batches, and writes the
 bytes an uninterrupted run writes. If FILE (the index, for .npy) exists, the run
 says so and does nothing, unless --force.
 
---shard K/N (or auto, as classify's) embeds whole batches: the list is cut into
-batches of --batch-size images in order and batch b goes to shard b mod N, so each
-image is embedded with the same batch, and the same bits, as in an unsharded run.
+Each image goes through the tower alone on CPU (--batching per-image, the default
+there): its embedding is its one-image forward's whatever --batch-size, bit for bit.
+--shard K/N (or auto, as classify's) shares out whole forwards: image i goes to shard
+i mod N; batched (--batching batched, the CUDA default), the list is cut into batches
+of --batch-size images in order and batch b goes to shard b mod N, so each image is
+embedded with the same batch, and the same bits, as in an unsharded run.
 Use one --output per shard; the index records name the images.
+
+Beside the output, FILE.run.json (the index's, for .npy) records what computed it:
+the model's digest, --normalized, the parity profile, dtype, device, libtorch and the
+batching. A rerun over an output of other settings is refused, naming what differs.
 
 Texts are tokenized as the processor does (padding=True within each batch; over 77
 tokens is an error) with no template. FILE ending in .npy gets one float32 [N,D] array
 and the texts are listed on stdout in row order; otherwise JSONL
 {"text":TEXT,"embedding":[…]}. Written atomically.
 
-Exit status: 0 done (or FILE already complete); 1 an error (model, I/O, interrupted);
-2 bad usage or input; 3 some images could not be read (the others' rows are complete).`
+Exit status: 0 done (or FILE already complete, of this run); 1 an error (model, I/O,
+interrupted); 2 bad usage or input (an output of another run too); 3 some images could
+not be read (the others' rows are complete).`
 
 type embedFlags struct {
 	model      modelFlags
@@ -79,6 +87,7 @@ type embedFlags struct {
 func (f *embedFlags) register(fs *flag.FlagSet) {
 	f.model.register(fs)
 	f.model.registerParity(fs, true)
+	f.model.registerBatching(fs)
 	fs.BoolVar(&f.images, "images", false, "embed the images given as arguments (files, directories, globs)")
 	fs.StringVar(&f.texts, "texts", "", "embed these comma-separated texts")
 	fs.StringVar(&f.textsFile, "texts-file", "", "embed the texts of this file, one per line (blank lines and # comments skipped)")
@@ -86,7 +95,7 @@ func (f *embedFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.out, "output", "", "output file (required): FILE.npy (images: parts and an index), else JSONL")
 	fs.StringVar(&f.out, "out", "", "the same as --output")
 	fs.StringVar(&f.format, "format", "", "npy or jsonl (default: npy if the output ends in .npy, else jsonl)")
-	fs.IntVar(&f.batchSize, "batch-size", 8, "inputs per model forward")
+	fs.IntVar(&f.batchSize, "batch-size", 8, "texts per model forward; images decoded ahead and written together (per forward with --batching batched)")
 	fs.IntVar(&f.partRows, "part-rows", 65536, "images: rows per .npy part")
 	fs.BoolVar(&f.force, "force", false, "images: redo the run even if the output (or its .partial) exists")
 	fs.StringVar(&f.progress, "progress", progressAuto, "images: auto (a bar if stderr is a terminal, else a line every 10 s; none for one image), bar, plain or off")
@@ -110,11 +119,15 @@ func runEmbed(args []string, stdout, stderr io.Writer) error {
 		return exitUsage{err}
 	}
 	if f.images {
-		images := sh.applyBatches(names, f.batchSize)
+		batching, err := f.model.batchingMode()
+		if err != nil {
+			return err
+		}
+		images := sh.applyBatches(names, forwardUnit(batching, f.batchSize))
 		if sh.n > 0 {
 			fmt.Fprintf(stderr, "zeroshot embed: shard %s: %d of %d images\n", sh, len(images), len(names))
 		}
-		r := &embedRun{flags: &f, images: images, list: list, stderr: stderr}
+		r := &embedRun{flags: &f, images: images, list: list, sh: sh, stderr: stderr}
 		return r.run()
 	}
 	return f.embedTextsRun(names, stdout, stderr)
@@ -166,7 +179,7 @@ func (f *embedFlags) checkFlags(args []string) ([]string, shard, error) {
 	default:
 		return nil, shard{}, fmt.Errorf("--progress %q: want auto, bar, plain or off", f.progress)
 	}
-	if _, err := f.model.clipOptions(); err != nil {
+	if _, err := f.model.zeroshotOptions(); err != nil {
 		return nil, shard{}, err
 	}
 	if !f.images && len(args) > 0 {
@@ -218,11 +231,15 @@ func (f *embedFlags) embedTextsRun(texts []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer c.Close()
+	id, err := embedTextsRunInfo(c, f, texts, stderr)
+	if err != nil {
+		return err
+	}
 	emb, err := f.embedTexts(ctx, c, texts)
 	if err != nil {
 		return err
 	}
-	if err := writeEmbeddings(f.out, f.format, texts, emb); err != nil {
+	if err := writeEmbeddings(f.out, f.format, texts, emb, id); err != nil {
 		return err
 	}
 	if f.format == "npy" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ type embedRun struct {
 	flags  *embedFlags
 	images []string // this shard's images, in order
 	list   *imageList
+	sh     shard
 	stderr io.Writer
 }
 
@@ -31,6 +33,17 @@ func (r *embedRun) run() error {
 	}
 	fr := &fileRun{cmd: "embed", output: index, force: f.force, batch: f.batchSize, progress: f.progress,
 		images: r.images, fetch: r.list.fetchStats(), stderr: r.stderr}
+	// The model first: its fingerprint decides whether the output there is this run's.
+	ctx, stop := interruptContext()
+	defer stop()
+	c, err := f.model.openClassifier(ctx, r.stderr, classifierOptions{})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if fr.id, err = embedRunInfo(c, f, r.images, r.sh, r.stderr); err != nil {
+		return err
+	}
 	todo, complete, err := fr.start(embedRecords(r.images, parts != nil))
 	if err != nil || complete {
 		return err
@@ -42,7 +55,7 @@ func (r *embedRun) run() error {
 		}
 		defer parts.close() // a no-op after finish
 	}
-	failed, err := r.embed(todo, fr, parts)
+	failed, err := r.embed(ctx, c, todo, fr, parts)
 	return fr.end(err, failed, func() error {
 		if parts != nil {
 			if err := parts.finish(); err != nil {
@@ -56,21 +69,14 @@ func (r *embedRun) run() error {
 // embed runs the images through the model and writes their rows and records (rows
 // first: a record never points at a row not yet written), returning how many could
 // not be read.
-func (r *embedRun) embed(todo []string, fr *fileRun, parts *npyParts) (int, error) {
+func (r *embedRun) embed(ctx context.Context, c *zeroshot.Classifier, todo []string, fr *fileRun, parts *npyParts) (int, error) {
 	if len(todo) == 0 {
 		return 0, nil
 	}
-	ctx, stop := interruptContext()
-	defer stop()
-	c, err := r.flags.model.openClassifier(ctx, r.stderr, classifierOptions{})
-	if err != nil {
-		return 0, err
-	}
-	defer c.Close()
 	failed := 0
 	opts := zeroshot.EmbedOptions{EachOptions: zeroshot.EachOptions{BatchSize: r.flags.batchSize, Readers: r.flags.sources.concurrency},
 		Normalized: r.flags.normalized}
-	err = c.EmbedSources(ctx, r.list.sources(todo), opts, func(batch []zeroshot.FileEmbedding) error {
+	err := c.EmbedSources(ctx, r.list.sources(todo), opts, func(batch []zeroshot.FileEmbedding) error {
 		var rows [][]float32
 		for _, e := range batch {
 			if e.Err == nil {

@@ -119,7 +119,7 @@ func TestEmbedCollection(t *testing.T) {
 		assert.Equal(t, rows%3, *r.Row)
 		rows++
 	}
-	assert.Equal(t, []string{"emb-00000.npy", "emb-00001.npy", "emb-00002.npy", "emb.index.jsonl"}, names(files(t, out)))
+	assert.Equal(t, []string{"emb-00000.npy", "emb-00001.npy", "emb-00002.npy", "emb.index.jsonl", "emb.index.jsonl.run.json"}, names(files(t, out)))
 	_, shape := readNPY(t, filepath.Join(out, "emb-00002.npy"))
 	assert.Equal(t, []int{2, 64}, shape)
 
@@ -145,7 +145,7 @@ func TestEmbedCollection(t *testing.T) {
 	assert.Contains(t, stderr, "nothing to do")
 	code, _, stderr = zsRun(t, embedArgs("--part-rows", "3", "--force", "--output", filepath.Join(out, "emb.npy"), filepath.Join(dir, "cats"))...)
 	assert.Equal(t, exitFilesFailed, code, stderr)
-	assert.Equal(t, []string{"emb-00000.npy", "emb.index.jsonl", "emb.jsonl"}, names(files(t, out)))
+	assert.Equal(t, []string{"emb-00000.npy", "emb.index.jsonl", "emb.index.jsonl.run.json", "emb.jsonl", "emb.jsonl.run.json"}, names(files(t, out)))
 	assert.Len(t, readIndex(t, filepath.Join(out, "emb.index.jsonl")), 3)
 }
 
@@ -221,6 +221,7 @@ func TestEmbedResumeAnyKillPoint(t *testing.T) {
 		state := fmt.Sprintf("index %d lines + %d bytes, rows %d recorded %d written", kept, len(idx)-len(strings.Join(refLines[:kept], "")), recorded, written)
 		write := func(name string, b []byte) { require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o644)) }
 		write("e.index.jsonl.partial", []byte(idx))
+		write("e.index.jsonl.run.json", []byte(ref["e.index.jsonl.run.json"])) // the killed run's fingerprint
 		for k := 0; k*partRows < written; k++ {
 			lo, hi := k*partRows, min((k+1)*partRows, written)
 			var body []byte
@@ -260,6 +261,7 @@ func TestEmbedResumeAnyKillPoint(t *testing.T) {
 	for trial := 0; trial < 10; trial++ {
 		out := filepath.Join(t.TempDir(), "e.jsonl")
 		require.NoError(t, os.WriteFile(out+".partial", want[:r.Intn(len(want))], 0o644))
+		copyFile(t, runPath(jsonRef), runPath(out))
 		zsRun(t, args(out)...)
 		got, err := os.ReadFile(out)
 		require.NoError(t, err)
@@ -270,12 +272,14 @@ func TestEmbedResumeAnyKillPoint(t *testing.T) {
 	// An index written with other --part-rows is refused, not mixed.
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "e.index.jsonl.partial"), []byte(strings.Join(refLines[:9], "")), 0o644))
+	copyFile(t, filepath.Join(refDir, "e.index.jsonl.run.json"), filepath.Join(dir, "e.index.jsonl.run.json"))
 	code, _, stderr := zsRun(t, embedArgs("--batch-size", "3", "--part-rows", "2", "--output", filepath.Join(dir, "e.npy"), src)...)
-	assert.Equal(t, 1, code)
+	assert.Equal(t, 2, code, "bad input: a scheduler need not retry")
 	assert.Contains(t, stderr, "other --part-rows")
 }
 
-// Shards embed whole batches: their rows together are the unsharded run's, bit for bit.
+// Shards embed whole forwards (one image each on CPU): their rows together are the
+// unsharded run's, bit for bit.
 func TestEmbedShards(t *testing.T) {
 	dir, _ := imageDir(t)
 	out := t.TempDir()

@@ -84,8 +84,11 @@ func embedRecords(images []string, npy bool) recordParser {
 }
 
 // writeEmbeddings writes the texts' embeddings (row i for texts[i]) to path atomically,
-// as .npy or JSONL.
-func writeEmbeddings(path, format string, texts []string, emb clip.Matrix) error {
+// as .npy or JSONL, its run fingerprint id first (path.run.json).
+func writeEmbeddings(path, format string, texts []string, emb clip.Matrix, id *runInfo) error {
+	if err := writeRunInfo(path, id); err != nil {
+		return err
+	}
 	return writeAtomic(path, func(f *os.File) error {
 		w := bufio.NewWriter(f)
 		if format == "npy" {

@@ -145,8 +145,8 @@ func (p *npyParts) resume(recs []partialRec) error {
 			continue
 		}
 		if want := filepath.Base(p.name(rows / p.max)); r.part != want || r.row != rows%p.max {
-			return fmt.Errorf("%s: record of %s at %s row %d, want %s row %d: written with other --part-rows or --output; rerun with the arguments that wrote it, or --force",
-				p.prefix, r.image, r.part, r.row, want, rows%p.max)
+			return exitUsage{fmt.Errorf("%s: record of %s at %s row %d, want %s row %d: written with other --part-rows or --output; rerun with the arguments that wrote it, or --force",
+				p.prefix, r.image, r.part, r.row, want, rows%p.max)}
 		}
 		rows++
 	}

@@ -20,6 +20,7 @@ type fileRun struct {
 	progress string // --progress
 	images   []string
 	fetch    *fetchStats // nil when every image is a local file
+	id       *runInfo    // with --output: FILE.run.json
 	stderr   io.Writer
 
 	out          *outputFile // nil without --output
@@ -33,12 +34,16 @@ type fileRun struct {
 func (r *fileRun) start(parse recordParser) (todo []string, complete bool, err error) {
 	todo = r.images
 	if r.output != "" {
-		o, complete, err := openOutput(r.output, r.force, parse)
+		if err := r.id.seal(); err != nil {
+			return nil, false, err
+		}
+		o, complete, err := openOutput(r.output, r.force, parse, r.id)
 		if err != nil {
 			return nil, false, err
 		}
 		if complete {
-			fmt.Fprintf(r.stderr, "zeroshot %s: %s exists and is complete; nothing to do (--force redoes it)\n", r.cmd, r.output)
+			fmt.Fprintf(r.stderr, "zeroshot %s: %s exists and is complete; nothing to do (the same run: fingerprint %s, %s; --force redoes it)\n",
+				r.cmd, r.output, short(r.id.Fingerprint), r.id.Output.Images.describe("images"))
 			return nil, true, nil
 		}
 		r.out = o

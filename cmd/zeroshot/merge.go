@@ -22,9 +22,18 @@ const mergeSynopsis = `merge [flags] PART... [--images IMAGE|DIR|GLOB|URL|s3://â
 
 Joins the JSONL files that classify --shard K/N (or --shard auto) wrote, one --output
 per shard, into the file a single run over the same images writes: the same records in
-the same order, byte for byte (with --batch-size 1; batched forwards can differ in the
-last float bits, under 1e-6, between any two batchings). Flags may come before or after
-the parts.
+the same order, byte for byte. On CPU every image goes through the model alone
+(classify --batching per-image, the default there), so this holds for any --batch-size
+and shard count; batched (--batching batched, the CUDA default) the shards share out
+whole batches, and it holds at the single run's --batch-size. Flags may come before or
+after the parts.
+
+Runs never mix: each PART has PART.run.json, the fingerprint classify wrote beside it
+(the model's digest, labels, templates, --top-k, parity profile, image backend,
+attention, dtype, device kind, libtorch, batching), and parts whose fingerprints differ
+are refused, naming what differs; so is a part without one (written by an older
+zeroshot: rerun that shard). With --output, FILE.run.json records the merged run (what
+the single run would record). Parts that say which shard they are must all be there.
 
 Order: with --images (the classify run's IMAGE|DIR|GLOB arguments, repeated as needed,
 in their order; and its --images-from FILE), the images are listed as classify lists
@@ -34,8 +43,9 @@ part or parts of another run are errors. Without --images, records are sorted by
 path (byte order), which is a single run's order when it had one DIR or one GLOB
 argument; each image must still appear only once.
 
-PARTs are files or quoted globs ('out/shard-*.jsonl'). A PART that does not exist
-while PART.partial does is a shard that has not finished: an error.
+PARTs are files or quoted globs ('out/shard-*.jsonl'; a pattern's *.run.json matches are
+skipped). A PART that does not exist while PART.partial does is a shard that has not
+finished: an error.
 
 Exit status: 0 merged (records of images that could not be read are kept, and counted
 on stderr); 1 an I/O error; 2 bad usage or parts that do not fit together.`
@@ -97,9 +107,16 @@ func runMerge(args []string, stdout, stderr io.Writer) error {
 		}
 		order = list.names
 	}
+	id, shardsErr, err := partsRun(parts)
+	if err != nil {
+		return err
+	}
 	recs, err := mergeParts(parts, order)
 	if err != nil {
 		return err
+	}
+	if shardsErr != nil {
+		return shardsErr
 	}
 	failed := 0
 	for _, r := range recs {
@@ -112,8 +129,25 @@ func runMerge(args []string, stdout, stderr io.Writer) error {
 		if err := write(stdout); err != nil {
 			return err
 		}
-	} else if err := writeAtomic(f.output, func(file *os.File) error { return write(file) }); err != nil {
-		return err
+	} else {
+		// The merged file is one run's output: its fingerprint is the parts', its
+		// images the merged list (what a single run over them would record).
+		images := make([]string, len(recs))
+		for i, r := range recs {
+			images[i] = r.rec.Image
+		}
+		id.Output = runOutput{Format: f.format, Images: newListID(images, 0)}
+		if f.force {
+			if err := os.Remove(f.output); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+		}
+		if err := writeRunInfo(f.output, id); err != nil {
+			return err
+		}
+		if err := writeAtomic(f.output, func(file *os.File) error { return write(file) }); err != nil {
+			return err
+		}
 	}
 	dest := f.output
 	if dest == "" {
@@ -153,6 +187,9 @@ func expandParts(args []string) ([]string, error) {
 			}
 		}
 		for _, m := range matches {
+			if strings.HasSuffix(m, runSuffix) && m != arg {
+				continue // a part's fingerprint, matched by a broad pattern
+			}
 			if !seen[filepath.Clean(m)] {
 				seen[filepath.Clean(m)] = true
 				parts = append(parts, m)

@@ -24,6 +24,9 @@ type modelFlags struct {
 	parity    string
 	backend   string
 	attention string
+
+	batching string // registerBatching
+	dir      string // the resolved model directory, once resolve ran
 }
 
 func (m *modelFlags) register(fs *flag.FlagSet) {
@@ -45,6 +48,27 @@ func (m *modelFlags) registerParity(fs *flag.FlagSet, withAttention bool) {
 	if withAttention {
 		fs.StringVar(&m.attention, "attention", "", "override the profile's attention: eager or sdpa (default: the profile's; for 5, the model config's _attn_implementation, else sdpa)")
 	}
+}
+
+// batchingHelp explains --batching in every command that has it.
+const batchingHelp = "how a batch of images goes through the image tower: per-image (each image its own forward: its scores and embeddings are the pipeline's, bit for bit, whatever --batch-size, sharding or load) or batched (one forward per --batch-size images: faster on a GPU, the last float bits then depend on the batch); default auto: per-image on CPU, where batching buys a few per cent at most on a quiet machine (README), batched on CUDA"
+
+// registerBatching adds --batching.
+func (m *modelFlags) registerBatching(fs *flag.FlagSet) {
+	fs.StringVar(&m.batching, "batching", "auto", batchingHelp)
+}
+
+// batchingMode checks --batching and resolves it for --device (a usage error).
+func (m *modelFlags) batchingMode() (zeroshot.Batching, error) {
+	b, err := zeroshot.ParseBatching(m.batching)
+	if err != nil {
+		return "", exitUsage{fmt.Errorf("--batching: %w", err)}
+	}
+	dev, err := clip.ParseDevice(m.device)
+	if err != nil {
+		return "", exitUsage{err}
+	}
+	return b.Resolve(dev), nil
 }
 
 // profile checks --parity, --image-backend and --attention (usage errors).
@@ -75,5 +99,6 @@ func (m *modelFlags) resolve(ctx context.Context, stderr io.Writer) (string, err
 	if err != nil {
 		return "", fmt.Errorf("model %s: %w", m.model, err)
 	}
+	m.dir = dir
 	return dir, nil
 }

@@ -39,8 +39,9 @@ const serveHelp = `serve [--addr 127.0.0.1:8080] [--model M] [--token-file FILE]
 
 Serves POST /v1/zero-shot-image-classification ({"inputs": <base64 image>, "parameters":
 {"candidate_labels": [...], "hypothesis_template": "..."}} or a multipart upload), POST /v1/embeddings,
-GET /healthz, /readyz and /metrics. Concurrent images are batched into one forward; a full queue
-answers 503 with Retry-After. SIGINT/SIGTERM stop it gracefully: in-flight requests finish.
+GET /healthz, /readyz and /metrics. Concurrent images are gathered into batches (one forward per
+batch on CUDA; one per image on CPU, where an image's scores are then the same whatever else is
+being served); a full queue answers 503 with Retry-After. SIGINT/SIGTERM stop it gracefully: in-flight requests finish.
 
 Who may call it:
   --token-file FILE (or ZEROSHOT_TOKEN_FILE=FILE): one bearer token per line ('#' comments and
@@ -75,8 +76,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	var m modelFlags
 	m.register(fs)
 	m.registerParity(fs, true)
+	m.registerBatching(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks one)")
-	maxBatch := fs.Int("max-batch", 8, "images per model forward")
+	maxBatch := fs.Int("max-batch", 8, "images gathered per model call (per forward with --batching batched, the CUDA default; on CPU each image is its own forward, so an answer does not depend on the load)")
 	maxQueue := fs.Int("max-queue", 64, "images admitted and waiting for the model; beyond, 503 + Retry-After")
 	timeout := fs.Duration("timeout", 30*time.Second, "per-request timeout (504 after it; 0: none)")
 	window := fs.Duration("batch-window", 2*time.Millisecond, "how long a batch waits for images still being decoded")

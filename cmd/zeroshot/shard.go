@@ -4,14 +4,19 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/zeroshot-clip/zeroshot/zeroshot"
 )
 
 // shard is this process's part of the image list: the files whose index i (0-based, in
 // the list's deterministic order) has i mod n == k. n == 0: the whole list.
 type shard struct{ k, n int }
 
-const shardHelp = `process only part of the images: K/N takes each file whose index in the ordered list
-(0-based) is ≡ K mod N, 0 ≤ K < N, so the N shards K = 0..N-1 partition the list exactly.
+const shardHelp = `process only part of the images: K/N takes every N-th forward of the ordered list from
+the K-th (0 ≤ K < N), so the N shards K = 0..N-1 partition the list exactly. A forward is one
+image (--batching per-image, the CPU default: file i goes to shard i mod N) or, batched,
+--batch-size images in list order (batch b to shard b mod N): each image then shares its
+forward with the images it shares it with in an unsharded run, and gets the same bits.
 "auto" reads K from JOB_COMPLETION_INDEX (Kubernetes Indexed Job; N from --shards or
 ZEROSHOT_SHARDS) or from Slurm's SLURM_ARRAY_TASK_ID (K = (ID - SLURM_ARRAY_TASK_MIN) /
 SLURM_ARRAY_TASK_STEP; N from --shards, SLURM_ARRAY_TASK_COUNT, or MIN/MAX/STEP)`
@@ -134,21 +139,17 @@ func slurmShard(id, n int, num envInt) (shard, error) {
 	return checkShard(shard{(id - lo) / step, n}, "--shard auto (SLURM_ARRAY_TASK_ID)")
 }
 
-// apply keeps this shard's files, in order.
-func (s shard) apply(paths []string) []string {
-	if s.n <= 1 {
-		return paths
+// forwardUnit is the number of images of one forward: 1 per image, else the batch.
+func forwardUnit(b zeroshot.Batching, batch int) int {
+	if b == zeroshot.BatchingBatched {
+		return batch
 	}
-	var out []string
-	for i := s.k; i < len(paths); i += s.n {
-		out = append(out, paths[i])
-	}
-	return out
+	return 1
 }
 
 // applyBatches keeps this shard's batches: the list cut into runs of batch files in
-// order, run b going to shard b mod N (embed: every file then shares its forward with
-// the files it shares it with in an unsharded run).
+// order, run b going to shard b mod N (every file then shares its forward with the
+// files it shares it with in an unsharded run). With batch 1: file i to shard i mod N.
 func (s shard) applyBatches(paths []string, batch int) []string {
 	if s.n <= 1 {
 		return paths

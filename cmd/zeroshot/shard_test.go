@@ -58,18 +58,19 @@ func TestParseShard(t *testing.T) {
 	}
 }
 
-// The N shards of a list partition it: each file in exactly one, K ≡ index mod N, order kept.
+// The N shards of a list partition it: each file in exactly one, K ≡ index mod N, order kept
+// (one image per forward; embed_images_test checks whole batches).
 func TestShardPartition(t *testing.T) {
 	for _, size := range []int{0, 1, 7, 100} {
 		list := make([]string, size)
 		for i := range list {
 			list[i] = string(rune('a'+i%26)) + string(rune('0'+i/26))
 		}
-		assert.Equal(t, list, shard{}.apply(list))
+		assert.Equal(t, list, shard{}.applyBatches(list, 1))
 		for n := 1; n <= 9; n++ {
 			owner := map[string]int{}
 			for k := 0; k < n; k++ {
-				part := shard{k, n}.apply(list)
+				part := shard{k, n}.applyBatches(list, 1)
 				for j, p := range part {
 					assert.Equal(t, list[k+j*n], p)
 					_, dup := owner[p]
