@@ -221,6 +221,10 @@ func TestStdinAndLists(t *testing.T) {
 	for k := 0; k < 2; k++ {
 		zsOK(t, classifyArgs("--batch-size", "1", "--images-from", listFile, "--shard", fmt.Sprintf("%d/2", k), "--output", filepath.Join(dir, fmt.Sprintf("part-%d.jsonl", k)))...)
 	}
+	// A URL is a name like a path in the run's fingerprint: the same run again has nothing to do.
+	code, _, stderr := zsRun(t, classifyArgs("--batch-size", "1", "--images-from", listFile, "--shard", "1/2", "--output", filepath.Join(dir, "part-1.jsonl"))...)
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "is complete; nothing to do")
 	whole := zsOK(t, classifyArgs("--batch-size", "1", "--images-from", listFile)...)
 	merged := zsOK(t, "merge", "--images-from", listFile, filepath.Join(dir, "part-*.jsonl"))
 	assert.Equal(t, whole, merged)
@@ -244,7 +248,7 @@ func TestStdinAndLists(t *testing.T) {
 		assert.Contains(t, stderr, tc.want, tc.args)
 	}
 	stdin = strings.NewReader("")
-	code, _, stderr := zsRun(t, classifyArgs("-")...)
+	code, _, stderr = zsRun(t, classifyArgs("-")...)
 	assert.Equal(t, exitFilesFailed, code)
 	assert.Contains(t, stderr, "-: standard input is empty (nothing was piped in?)")
 }
