@@ -135,6 +135,11 @@ type decoded struct {
 	transparency transparency
 }
 
+// Sniff names the image format of a file's first bytes ("jpeg", "png", "gif", "webp",
+// "bmp", "tiff"), as Decode identifies it, or "" for none of them: the content decides,
+// never a name or a Content-Type.
+func Sniff(b []byte) string { return sniff(b) }
+
 // sniff identifies the format by its signature, as Pillow's _accept functions.
 func sniff(b []byte) string {
 	switch {

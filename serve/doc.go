@@ -10,8 +10,9 @@
 //	{"inputs": "<base64 image>", "parameters": {"candidate_labels": ["cat", "dog"],
 //	 "hypothesis_template": "This is a photo of {}.", "top_k": 2}}
 //
-// (top_k is an extension; "inputs" may be a data: URL; URLs are refused, nothing is
-// fetched), or a multipart/form-data upload (file part "image"; fields
+// (top_k is an extension; "inputs" may be a data: URL; an http(s) URL is refused and
+// nothing is fetched unless Options.Fetch allows its host: zeroshot serve --fetch-allow),
+// or a multipart/form-data upload (file part "image"; fields
 // candidate_labels, repeated or comma-separated, hypothesis_template, top_k), or the
 // image itself as the body (image/*, application/octet-stream) with the parameters in
 // the query string. It answers as the pipeline does: [{"score": 0.98, "label": "cat"},

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/zeroshot-clip/zeroshot/preprocess"
+	"github.com/zeroshot-clip/zeroshot/source"
 	"github.com/zeroshot-clip/zeroshot/tokenize"
 	"github.com/zeroshot-clip/zeroshot/zeroshot"
 )
@@ -35,8 +36,11 @@ func status(err error) int {
 		tl *tokenize.TooLongError
 		mb *http.MaxBytesError
 		ae *AuthError
+		se *source.Error
 	)
 	switch {
+	case errors.As(err, &se):
+		return fetchStatus(se.Kind)
 	case errors.As(err, &ae):
 		return http.StatusUnauthorized
 	case errors.Is(err, ErrClientShare):
@@ -65,12 +69,33 @@ func status(err error) int {
 	return http.StatusInternalServerError
 }
 
+// fetchStatus is the answer to a request whose image URL could not be fetched: the
+// client's mistake (a host not allowed, a bad URL, not an image, too large), or the
+// other server's failure as a gateway reports it (502, 504).
+func fetchStatus(k source.Kind) int {
+	switch k {
+	case source.KindNotAllowed, source.KindBadSource:
+		return http.StatusBadRequest
+	case source.KindTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case source.KindNotImage:
+		return http.StatusUnprocessableEntity
+	case source.KindTimeout:
+		return http.StatusGatewayTimeout
+	}
+	return http.StatusBadGateway
+}
+
 // message is what the error body says: the error itself for the client's mistakes,
 // a fixed text for a timeout, and the error for the rest (it names no secrets: the
 // server's errors are about the model and inputs).
 func message(err error, code int) string {
 	switch code {
 	case http.StatusGatewayTimeout:
+		var se *source.Error
+		if errors.As(err, &se) {
+			return se.Error()
+		}
 		return "request timed out before the model answered"
 	case http.StatusRequestEntityTooLarge:
 		var mb *http.MaxBytesError

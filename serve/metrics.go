@@ -2,6 +2,7 @@ package serve
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/zeroshot-clip/zeroshot/source"
 )
 
 // metrics are the server's counters, written in the Prometheus text exposition format
@@ -28,6 +31,8 @@ type metrics struct {
 	auths    map[string]uint64     // zeroshot_auth_total{outcome}
 	reloads  map[reloadKey]uint64  // zeroshot_reloads_total{what,result}
 	reloadOK map[string]bool       // zeroshot_reload_ok{what}: the last reload's result
+	fetches  map[string]uint64     // zeroshot_fetches_total{result}: image URLs fetched (serve --fetch-allow)
+	fetchedB uint64                // zeroshot_fetched_bytes_total
 
 	inflight atomic.Int64 // HTTP requests being handled
 	started  time.Time
@@ -74,6 +79,7 @@ func newMetrics() *metrics {
 		auths:    map[string]uint64{},
 		reloads:  map[reloadKey]uint64{},
 		reloadOK: map[string]bool{},
+		fetches:  map[string]uint64{},
 		started:  time.Now(),
 	}
 }
@@ -100,6 +106,21 @@ func (m *metrics) batchRun(size int, forward time.Duration) {
 func (m *metrics) queueWait(d time.Duration) {
 	m.mu.Lock()
 	m.wait.observe(d.Seconds())
+	m.mu.Unlock()
+}
+
+// fetch counts an image URL fetched (n bytes) or not (err: its *source.Error's kind).
+func (m *metrics) fetch(n int, err error) {
+	result := "ok"
+	var se *source.Error
+	if errors.As(err, &se) {
+		result = strings.ReplaceAll(se.Kind.String(), " ", "_")
+	} else if err != nil {
+		result = "canceled"
+	}
+	m.mu.Lock()
+	m.fetches[result]++
+	m.fetchedB += uint64(n)
 	m.mu.Unlock()
 }
 
@@ -188,6 +209,21 @@ func (m *metrics) write(w io.Writer, g gauges) error {
 	p("# TYPE zeroshot_rejected_total counter\n")
 	for _, r := range []string{"client_share", "queue_full", "shutting_down"} {
 		p("zeroshot_rejected_total{reason=%q} %d\n", r, m.rejected[r])
+	}
+	if len(m.fetches) > 0 {
+		p("# HELP zeroshot_fetches_total Image URLs fetched (serve --fetch-allow), by result: ok, or why not.\n")
+		p("# TYPE zeroshot_fetches_total counter\n")
+		results := make([]string, 0, len(m.fetches))
+		for r := range m.fetches {
+			results = append(results, r)
+		}
+		sort.Strings(results)
+		for _, r := range results {
+			p("zeroshot_fetches_total{result=%q} %d\n", r, m.fetches[r])
+		}
+		p("# HELP zeroshot_fetched_bytes_total Bytes of the image URLs fetched.\n")
+		p("# TYPE zeroshot_fetched_bytes_total counter\n")
+		p("zeroshot_fetched_bytes_total %d\n", m.fetchedB)
 	}
 	if g.tokens >= 0 {
 		p("# HELP zeroshot_auth_total Authentications by outcome: ok, or refused (401) for a missing header, another scheme, a malformed or an invalid token.\n")

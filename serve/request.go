@@ -15,11 +15,14 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/zeroshot-clip/zeroshot/source"
 )
 
 // ClassifyRequest is a decoded POST /v1/zero-shot-image-classification.
 type ClassifyRequest struct {
 	Image    []byte   // the image file's bytes (any format preprocess.Decode reads)
+	ImageURL string   // instead of Image, an http(s) URL to fetch (only with Limits.URLs)
 	Labels   []string // parameters.candidate_labels
 	Template string   // parameters.hypothesis_template; "" means the pipeline's default
 	TopK     int      // parameters.top_k (an extension; 0: all labels, as the pipeline)
@@ -28,7 +31,10 @@ type ClassifyRequest struct {
 // EmbedRequest is a decoded POST /v1/embeddings.
 type EmbedRequest struct {
 	Images [][]byte
-	Texts  []string
+	// ImageURLs, with Limits.URLs, is nil or one entry per image: an http(s) URL to
+	// fetch, whose Images entry is nil, or "" for an image sent inline.
+	ImageURLs []string
+	Texts     []string
 	// OpenAI is set for a request in OpenAI's shape ("input"): texts only, answered
 	// in OpenAI's shape.
 	OpenAI *OpenAIParams
@@ -54,6 +60,9 @@ type Limits struct {
 	MaxLabelBytes int // bytes per label or text
 	MaxImages     int // images per embeddings request
 	MaxTexts      int // texts per embeddings request
+	// URLs takes http(s) URLs where an image goes (ImageURL, ImageURLs), for a server
+	// that fetches them from the hosts it allows; otherwise they are refused.
+	URLs bool
 }
 
 // RequestError is a request the server cannot use as sent: HTTP 400 (or Status, when set).
@@ -111,9 +120,9 @@ func DecodeClassify(contentType string, body io.Reader, query url.Values, lim Li
 	var req *ClassifyRequest
 	switch {
 	case mt == "" || mt == ctJSON || strings.HasSuffix(mt, "+json"):
-		req, err = decodeClassifyJSON(body)
+		req, err = decodeClassifyJSON(body, lim.URLs)
 	case mt == ctMultipart:
-		req, err = decodeClassifyMultipart(body, params["boundary"])
+		req, err = decodeClassifyMultipart(body, params["boundary"], lim.URLs)
 	case strings.HasPrefix(mt, "image/") || mt == "application/octet-stream":
 		req, err = decodeClassifyRaw(body, query)
 	default:
@@ -138,7 +147,7 @@ type classifyJSON struct {
 	} `json:"parameters"`
 }
 
-func decodeClassifyJSON(body io.Reader) (*ClassifyRequest, error) {
+func decodeClassifyJSON(body io.Reader, urls bool) (*ClassifyRequest, error) {
 	b, err := io.ReadAll(body)
 	if err != nil {
 		return nil, err
@@ -158,11 +167,11 @@ func decodeClassifyJSON(body io.Reader) (*ClassifyRequest, error) {
 	if !ok {
 		return nil, badRequest(`"inputs" must be a string: the image, base64-encoded`)
 	}
-	img, err := decodeImageString(s, "inputs")
+	img, u, err := decodeImageOrURL(s, "inputs", urls)
 	if err != nil {
 		return nil, err
 	}
-	req := &ClassifyRequest{Image: img}
+	req := &ClassifyRequest{Image: img, ImageURL: u}
 	if in.Parameters == nil {
 		return nil, badRequest(`missing "parameters" with "candidate_labels"`)
 	}
@@ -237,6 +246,16 @@ func splitLabels(s string) []string {
 	return parts
 }
 
+// decodeImageOrURL is decodeImageString, but with urls an http(s) URL is returned as
+// it is, to be fetched.
+func decodeImageOrURL(s, field string, urls bool) ([]byte, string, error) {
+	if t := strings.TrimSpace(s); urls && source.IsURL(t) {
+		return nil, t, nil
+	}
+	img, err := decodeImageString(s, field)
+	return img, "", err
+}
+
 // decodeImageString decodes base64 (standard or URL alphabet, padded or not, line
 // breaks allowed), with an optional data: URL prefix. URLs are refused: the server
 // fetches nothing.
@@ -247,7 +266,7 @@ func decodeImageString(s, field string) ([]byte, error) {
 	}
 	lower := strings.ToLower(t[:min(len(t), 8)])
 	if strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https:/") {
-		return nil, badRequest("%q is a URL: the server does not fetch URLs, send the image base64-encoded", field)
+		return nil, badRequest("%q is a URL: this server does not fetch URLs (serve --fetch-allow), send the image base64-encoded", field)
 	}
 	if strings.HasPrefix(lower, "data:") {
 		comma := strings.IndexByte(t, ',')
@@ -357,7 +376,7 @@ func isFilePart(h textproto.MIMEHeader) bool {
 	return ct != "" && !strings.HasPrefix(ct, "text/plain")
 }
 
-func decodeClassifyMultipart(body io.Reader, boundary string) (*ClassifyRequest, error) {
+func decodeClassifyMultipart(body io.Reader, boundary string, urls bool) (*ClassifyRequest, error) {
 	files, values, err := multipartForm(body, boundary)
 	if err != nil {
 		return nil, err
@@ -371,11 +390,11 @@ func decodeClassifyMultipart(body io.Reader, boundary string) (*ClassifyRequest,
 		}
 		// A base64 image sent as a text field.
 		for _, v := range values[name] {
-			img, err := decodeImageString(v, name)
+			img, u, err := decodeImageOrURL(v, name, urls)
 			if err != nil {
 				return nil, err
 			}
-			req.Image = img
+			req.Image, req.ImageURL = img, u
 			found++
 		}
 	}
@@ -384,7 +403,7 @@ func decodeClassifyMultipart(body io.Reader, boundary string) (*ClassifyRequest,
 		return nil, badRequest(`multipart request without an "image" file part`)
 	case found > 1:
 		return nil, badRequest("multipart request with %d images: this endpoint classifies one image per request", found)
-	case len(req.Image) == 0:
+	case len(req.Image) == 0 && req.ImageURL == "":
 		return nil, emptyImage(`the "image" part`, "send the image file's content")
 	}
 	if ps := values["parameters"]; len(ps) > 0 {
@@ -524,11 +543,11 @@ func DecodeEmbed(contentType string, body io.Reader, lim Limits) (*EmbedRequest,
 			break
 		}
 		for i, s := range in.Images {
-			img, err := decodeImageString(s, fmt.Sprintf("images[%d]", i))
+			img, u, err := decodeImageOrURL(s, fmt.Sprintf("images[%d]", i), lim.URLs)
 			if err != nil {
 				return nil, err
 			}
-			req.Images = append(req.Images, img)
+			req.addImage(img, u)
 		}
 		req.Texts = in.Texts
 		if len(in.Inputs) > 0 && string(in.Inputs) != "null" {
@@ -549,13 +568,15 @@ func DecodeEmbed(contentType string, body io.Reader, lim Limits) (*EmbedRequest,
 			return nil, err
 		}
 		for _, name := range []string{"image", "images", "image[]", "images[]"} {
-			req.Images = append(req.Images, files[name]...)
+			for _, f := range files[name] {
+				req.addImage(f, "")
+			}
 			for _, v := range values[name] {
-				img, err := decodeImageString(v, name)
+				img, u, err := decodeImageOrURL(v, name, lim.URLs)
 				if err != nil {
 					return nil, err
 				}
-				req.Images = append(req.Images, img)
+				req.addImage(img, u)
 			}
 		}
 		for _, name := range []string{"text", "texts", "text[]", "texts[]"} {
@@ -573,6 +594,17 @@ func DecodeEmbed(contentType string, body io.Reader, lim Limits) (*EmbedRequest,
 	return req, nil
 }
 
+// addImage appends an image sent inline (u "") or by URL.
+func (req *EmbedRequest) addImage(img []byte, u string) {
+	if u != "" && req.ImageURLs == nil {
+		req.ImageURLs = make([]string, len(req.Images))
+	}
+	req.Images = append(req.Images, img)
+	if req.ImageURLs != nil {
+		req.ImageURLs = append(req.ImageURLs, u)
+	}
+}
+
 func (req *EmbedRequest) check(lim Limits) error {
 	switch {
 	case len(req.Images) == 0 && len(req.Texts) == 0:
@@ -583,7 +615,7 @@ func (req *EmbedRequest) check(lim Limits) error {
 		return badRequest("%d texts: at most %d per request", len(req.Texts), lim.MaxTexts)
 	}
 	for i, img := range req.Images {
-		if len(img) == 0 {
+		if len(img) == 0 && (req.ImageURLs == nil || req.ImageURLs[i] == "") {
 			return emptyImage(fmt.Sprintf("image %d", i+1), "send the image file's content")
 		}
 	}

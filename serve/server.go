@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/zeroshot-clip/zeroshot/clip"
 	"github.com/zeroshot-clip/zeroshot/preprocess"
+	"github.com/zeroshot-clip/zeroshot/source"
 	"github.com/zeroshot-clip/zeroshot/zeroshot"
 )
 
@@ -73,6 +75,12 @@ type Options struct {
 	// UseForwarded reads Forwarded instead of X-Forwarded-For. Only one header is
 	// read: a client could otherwise pick the one its proxy passes on untouched.
 	UseForwarded bool
+	// Fetch, when set, lets requests name their image by http(s) URL ("inputs", an
+	// "images" entry, a multipart image field), fetched with it: its Allow says which
+	// hosts (checked again at every redirect); one without Allow fetches from no host.
+	// nil (the default): URLs are refused and the server fetches nothing, so that
+	// clients cannot make it reach the addresses only it can reach (SSRF).
+	Fetch *source.Fetcher
 }
 
 func (o Options) withDefaults() Options {
@@ -144,9 +152,10 @@ type Server struct {
 func New(c *zeroshot.Classifier, opts Options) *Server {
 	opts = opts.withDefaults()
 	s := &Server{
-		c:        c,
-		opts:     opts,
-		limits:   Limits{MaxLabels: opts.MaxLabels, MaxLabelBytes: 4096, MaxImages: opts.MaxImages, MaxTexts: opts.MaxTexts},
+		c:    c,
+		opts: opts,
+		limits: Limits{MaxLabels: opts.MaxLabels, MaxLabelBytes: 4096, MaxImages: opts.MaxImages, MaxTexts: opts.MaxTexts,
+			URLs: opts.Fetch != nil},
 		jobs:     make(chan *job, opts.MaxQueue),
 		admit:    make(chan struct{}, opts.MaxQueue),
 		decoders: newFairSlots(opts.Decoders),
@@ -155,6 +164,10 @@ func New(c *zeroshot.Classifier, opts Options) *Server {
 		metrics:  newMetrics(),
 	}
 	s.forwardFn = c.ImageEmbeds // the classifier's batching: per image on CPU, so an answer does not depend on the load
+	if f := opts.Fetch; f != nil && f.Allow == nil {
+		s.opts.Fetch = &source.Fetcher{Timeout: f.Timeout, MaxBytes: f.MaxBytes, MaxRedirects: f.MaxRedirects, Retries: f.Retries,
+			Transport: f.Transport, UserAgent: f.UserAgent, Allow: func(*url.URL) bool { return false }}
+	}
 	if opts.ModelName == "" {
 		s.opts.ModelName = c.Model.Info().Path
 	}
@@ -484,6 +497,12 @@ func (s *Server) classify(w http.ResponseWriter, r *http.Request, k clientKey) (
 		s.releaseN(k, 1)
 		return 0, err
 	}
+	if req.ImageURL != "" {
+		if req.Image, err = s.fetch(ctx, req.ImageURL); err != nil {
+			s.releaseN(k, 1)
+			return 0, err
+		}
+	}
 	embeds, err := s.embedImages(ctx, k, [][]byte{req.Image})
 	if err != nil {
 		return 0, err
@@ -559,6 +578,14 @@ func (s *Server) embeddings(w http.ResponseWriter, r *http.Request, k clientKey)
 	if n := len(req.Images); n > 0 {
 		if err := s.admitMore(k, n-1); err != nil {
 			return 0, err
+		}
+		held = n
+		for i, u := range req.ImageURLs {
+			if u != "" {
+				if req.Images[i], err = s.fetch(ctx, u); err != nil {
+					return 0, err
+				}
+			}
 		}
 		held = 0 // embedImages gives the n tokens back
 		embeds, err := s.embedImages(ctx, k, req.Images)
@@ -651,4 +678,12 @@ func flightKey(req zeroshot.Request) string {
 		add(l)
 	}
 	return b.String()
+}
+
+// fetch gets an image a request names by URL, with Options.Fetch (set whenever the
+// request decoder took a URL).
+func (s *Server) fetch(ctx context.Context, u string) ([]byte, error) {
+	b, err := s.opts.Fetch.Get(ctx, u)
+	s.metrics.fetch(len(b), err)
+	return b, err
 }

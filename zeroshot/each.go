@@ -8,11 +8,12 @@ import (
 
 	"github.com/zeroshot-clip/zeroshot/clip"
 	"github.com/zeroshot-clip/zeroshot/preprocess"
+	"github.com/zeroshot-clip/zeroshot/source"
 )
 
-// FileResult is one file's outcome in ClassifyEach.
+// FileResult is one image's outcome in ClassifyEach and ClassifySources.
 type FileResult struct {
-	Path    string
+	Path    string   // the path, or the source's Name
 	Results []Result // ranked labels; nil when Err is set
 	Err     error    // why the file was skipped (an *preprocess.ImageError naming it when unreadable)
 }
@@ -21,6 +22,10 @@ type FileResult struct {
 type EachOptions struct {
 	BatchSize int // images decoded ahead and handed to fn together (and per forward under BatchingBatched); 0 means 8
 	Decoders  int // goroutines decoding and preprocessing; 0 means GOMAXPROCS
+	// Readers is how many sources are read at once ahead of decoding (downloads overlap
+	// decoding and the model); 0 means DefaultReaders. At most about twice
+	// max(Readers, BatchSize) images' bytes are held at once.
+	Readers int
 }
 
 // ClassifyEach classifies many files against one label set, for directories of images:
@@ -37,11 +42,20 @@ type EachOptions struct {
 // its scores are the pipeline's, bit for bit, whatever BatchSize; under BatchingBatched
 // batched forwards can differ from one-image forwards in the last float bits.
 func (c *Classifier) ClassifyEach(ctx context.Context, paths []string, req Request, opts EachOptions, fn func([]FileResult) error) error {
+	return c.ClassifySources(ctx, source.Files(paths), req, opts, fn)
+}
+
+// ClassifySources is ClassifyEach for images from anywhere (files, http(s) and data:
+// URLs, standard input, object stores: see package source): FileResult.Path is each
+// source's Name. Sources are read opts.Readers at a time ahead of decoding; one that
+// cannot be read (a 404, a timeout, too large, not an image) is a FileResult with an
+// Err naming it and the reason, and does not stop the run.
+func (c *Classifier) ClassifySources(ctx context.Context, srcs []Source, req Request, opts EachOptions, fn func([]FileResult) error) error {
 	labels, err := c.LabelEmbeddingsContext(ctx, req)
 	if err != nil {
 		return err
 	}
-	return c.each(ctx, paths, opts, func(b []decoded) error {
+	return c.each(ctx, srcs, opts, func(b []decoded) error {
 		out, err := c.scoreDecoded(b, labels, req.TopK)
 		if err != nil {
 			return err
@@ -50,25 +64,28 @@ func (c *Classifier) ClassifyEach(ctx context.Context, paths []string, req Reque
 	})
 }
 
-// each decodes and preprocesses paths on opts.Decoders goroutines, one batch of
-// opts.BatchSize files ahead of fn, which gets each batch in order. No goroutine
+// each reads opts.Readers sources at once ahead of decoding (downloads overlap decoding
+// and the model), decodes and preprocesses them on opts.Decoders goroutines, one batch
+// of opts.BatchSize images ahead of fn, which gets each batch in order. No goroutine
 // outlives the call.
-func (c *Classifier) each(ctx context.Context, paths []string, opts EachOptions, fn func([]decoded) error) error {
+func (c *Classifier) each(ctx context.Context, srcs []Source, opts EachOptions, fn func([]decoded) error) error {
 	size := opts.BatchSize
 	if size <= 0 {
 		size = 8
 	}
 	ctx, cancel := context.WithCancel(ctx)
+	reads := readAhead(ctx, srcs, opts.Readers, size)
 	batches := make(chan []decoded, 1)
-	defer func() { // stop the decoding and wait for it
+	defer func() { // stop the reading and decoding and wait for them
 		cancel()
 		for range batches {
 		}
+		reads.wait()
 	}()
 	go func() {
 		defer close(batches)
-		for start := 0; start < len(paths); start += size {
-			b := c.decodeBatch(ctx, paths[start:min(start+size, len(paths))], opts.Decoders)
+		for start := 0; start < len(srcs); start += size {
+			b := c.decodeBatch(ctx, reads, srcs[start:min(start+size, len(srcs))], opts.Decoders)
 			select {
 			case batches <- b:
 			case <-ctx.Done():
@@ -87,53 +104,65 @@ func (c *Classifier) each(ctx context.Context, paths []string, opts EachOptions,
 	return ctx.Err()
 }
 
-// decoded is one file preprocessed: its pixel_values and their size, or an error.
+// decoded is one image preprocessed: its pixel_values and their size, or an error.
 type decoded struct {
-	path string
+	path string // the source's name
 	px   []float32
 	w, h int
 	err  error
 }
 
-func (c *Classifier) decodeBatch(ctx context.Context, paths []string, workers int) []decoded {
-	out := make([]decoded, len(paths))
+// decodeBatch decodes the next len(srcs) sources of reads, in order.
+func (c *Classifier) decodeBatch(ctx context.Context, reads *readahead, srcs []Source, workers int) []decoded {
+	out := make([]decoded, len(srcs))
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = min(workers, len(paths))
+	workers = min(workers, len(srcs))
+	type job struct {
+		i    int
+		read <-chan readResult
+	}
 	var wg sync.WaitGroup
-	next := make(chan int)
+	next := make(chan job)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				out[i] = c.decodeOne(paths[i])
+			for j := range next {
+				r := <-j.read
+				out[j.i] = c.decodeOne(srcs[j.i].Name(), r.data, r.err)
 			}
 		}()
 	}
-	for i := range paths {
-		if ctx.Err() != nil {
-			out[i] = decoded{path: paths[i], err: ctx.Err()}
+	for i := range srcs {
+		read, ok := reads.next(ctx)
+		if !ok {
+			out[i] = decoded{path: srcs[i].Name(), err: ctx.Err()}
 			continue
 		}
-		next <- i
+		next <- job{i, read}
 	}
 	close(next)
 	wg.Wait()
 	return out
 }
 
-func (c *Classifier) decodeOne(path string) decoded {
-	d := decoded{path: path}
-	img, err := preprocess.Load(path, c.profile.PipelineOptions())
+// decodeOne decodes a source's bytes as the pipeline's load_image does (EXIF applied,
+// the profile's transparency rule) and preprocesses them; readErr is the read's error.
+func (c *Classifier) decodeOne(name string, data []byte, readErr error) decoded {
+	d := decoded{path: name, err: readErr}
+	if readErr != nil {
+		return d
+	}
+	img, err := preprocess.Decode(data, c.profile.PipelineOptions())
 	if err != nil {
-		d.err = err
+		d.err = named(err, name)
 		return d
 	}
 	d.px, err = c.Processor.Preprocess(img)
 	if err != nil {
-		d.err = fmt.Errorf("%s: %w", path, err)
+		d.err = fmt.Errorf("%s: %w", name, err)
 		return d
 	}
 	d.w, d.h = c.Processor.OutputSize(img.W, img.H)

@@ -4,11 +4,12 @@ import (
 	"context"
 
 	"github.com/zeroshot-clip/zeroshot/clip"
+	"github.com/zeroshot-clip/zeroshot/source"
 )
 
-// FileEmbedding is one file's outcome in EmbedEach.
+// FileEmbedding is one image's outcome in EmbedEach and EmbedSources.
 type FileEmbedding struct {
-	Path      string
+	Path      string    // the path, or the source's Name
 	Embedding []float32 // nil when Err is set
 	Err       error     // why the file was skipped (an *preprocess.ImageError naming it when unreadable)
 }
@@ -28,7 +29,13 @@ type EmbedOptions struct {
 // BatchingBatched it depends on the batch in the last float bits, and only through the
 // other files of that batch: the same list and BatchSize give the same bits.
 func (c *Classifier) EmbedEach(ctx context.Context, paths []string, opts EmbedOptions, fn func([]FileEmbedding) error) error {
-	return c.each(ctx, paths, opts.EachOptions, func(b []decoded) error {
+	return c.EmbedSources(ctx, source.Files(paths), opts, fn)
+}
+
+// EmbedSources is EmbedEach for images from anywhere, as ClassifySources reads them:
+// FileEmbedding.Path is each source's Name.
+func (c *Classifier) EmbedSources(ctx context.Context, srcs []Source, opts EmbedOptions, fn func([]FileEmbedding) error) error {
+	return c.each(ctx, srcs, opts.EachOptions, func(b []decoded) error {
 		out := make([]FileEmbedding, len(b))
 		for i, d := range b {
 			out[i] = FileEmbedding{Path: d.path, Err: d.err}

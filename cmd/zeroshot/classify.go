@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -35,7 +34,7 @@ var interruptContext = func() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 }
 
-const classifySynopsis = `classify [flags] IMAGE|DIR|GLOB... (--labels a,b,c | --labels-file FILE)
+const classifySynopsis = `classify [flags] IMAGE|DIR|GLOB|URL|-... (--labels a,b,c | --labels-file FILE)
 
 Scores each image against the labels as Hugging Face's
 pipeline("zero-shot-image-classification") does: same labels, same order, same scores.
@@ -51,12 +50,15 @@ through the model alone (--batching per-image): its scores are the pipeline's, b
 bit, whatever --batch-size or --shard; --batching batched (the CUDA default) forwards
 --batch-size images at once, which changes the last float bits.
 
+` + sourcesHelp + `
+
 Output (stdout, or --output FILE):
   table  one image: "score  label" rows; several: each path, then its rows
   json   the pipeline's JSON: one IMAGE argument → [{"score":…,"label":…},…];
          otherwise a list of such lists in image order, null for an image that failed
   jsonl  one line per image: {"image":PATH,"results":[{"score":…,"label":…},…]}
-         or {"image":PATH,"error":"…"}; PATH as listed (DIR joined with the file's path)
+         or {"image":PATH,"error":"…"}; PATH as listed (DIR joined with the file's path;
+         a URL or s3://bucket/key as it is; "-" for standard input)
   Default: table for one IMAGE on stdout, jsonl otherwise.
 
 --output FILE writes FILE.partial (JSONL records, appended and flushed per batch) and
@@ -101,6 +103,7 @@ type classifyFlags struct {
 	progress   string
 	shard      string
 	shards     int
+	sources    sourceFlags
 }
 
 func (f *classifyFlags) register(fs *flag.FlagSet) {
@@ -122,6 +125,7 @@ func (f *classifyFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.progress, "progress", progressAuto, "auto (a bar if stderr is a terminal, else a line every 10 s; none for one image), bar, plain or off")
 	fs.StringVar(&f.shard, "shard", "", shardHelp)
 	fs.IntVar(&f.shards, "shards", 0, "with --shard auto: the number of shards N (default ZEROSHOT_SHARDS, or Slurm's array size)")
+	f.sources.register(fs)
 }
 
 // check validates the flags that need no file or model.
@@ -144,6 +148,9 @@ func (f *classifyFlags) check() (zeroshot.Request, shard, error) {
 	}
 	if f.force && f.output == "" {
 		return zeroshot.Request{}, shard{}, fmt.Errorf("--force goes with --output")
+	}
+	if err := f.sources.check(); err != nil {
+		return zeroshot.Request{}, shard{}, err
 	}
 	sh, err := parseShard(f.shard, f.shards, os.Getenv)
 	if err != nil {
@@ -172,19 +179,19 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return exitUsage{err}
 	}
-	if len(inputs) == 0 {
-		return exitUsage{errors.New("no images: give IMAGE, DIR or GLOB arguments")}
-	}
-	all, err := zeroshot.FindImages(inputs...)
+	ctx, stop := interruptContext()
+	defer stop()
+	list, err := f.sources.find(ctx, inputs)
 	if err != nil {
 		return exitUsage{err}
 	}
+	all := list.names
 	batching, err := f.model.batchingMode()
 	if err != nil {
 		return err
 	}
 	images := sh.applyBatches(all, forwardUnit(batching, f.batchSize))
-	single := len(inputs) == 1 && sh.n == 0 && isFile(inputs[0])
+	single := list.single && sh.n == 0
 	format := f.format
 	if format == "" {
 		format = formatJSONL
@@ -192,14 +199,9 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 			format = formatTable
 		}
 	}
-	r := &classifyRun{flags: &f, req: req, images: images, sh: sh, single: single, format: format, stdout: stdout, stderr: stderr}
+	r := &classifyRun{flags: &f, req: req, images: images, list: list, sh: sh, single: single, format: format, stdout: stdout, stderr: stderr}
 	if sh.n > 0 {
 		fmt.Fprintf(stderr, "zeroshot classify: shard %s: %d of %d images\n", sh, len(images), len(all))
 	}
 	return r.run()
-}
-
-func isFile(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && !st.IsDir()
 }

@@ -13,6 +13,7 @@ type classifyRun struct {
 	flags          *classifyFlags
 	req            zeroshot.Request
 	images         []string // this shard's images, in order
+	list           *imageList
 	sh             shard
 	single         bool // one IMAGE argument: the pipeline's one-image JSON shape
 	format         string
@@ -23,7 +24,7 @@ func (r *classifyRun) run() error {
 	ctx, stop := interruptContext()
 	defer stop()
 	fr := &fileRun{cmd: "classify", output: r.flags.output, force: r.flags.force, batch: r.flags.batchSize,
-		progress: r.flags.progress, images: r.images, stderr: r.stderr}
+		progress: r.flags.progress, images: r.images, fetch: r.list.fetchStats(), stderr: r.stderr}
 	// With --output the model is opened first: its fingerprint decides whether FILE or
 	// FILE.partial is this run's.
 	var c *zeroshot.Classifier
@@ -75,8 +76,8 @@ func (r *classifyRun) classify(ctx context.Context, c *zeroshot.Classifier, todo
 		defer c.Close()
 	}
 	failed := 0
-	opts := zeroshot.EachOptions{BatchSize: r.flags.batchSize}
-	err := c.ClassifyEach(ctx, todo, r.req, opts, func(batch []zeroshot.FileResult) error {
+	opts := zeroshot.EachOptions{BatchSize: r.flags.batchSize, Readers: r.flags.sources.concurrency}
+	err := c.ClassifySources(ctx, r.list.sources(todo), r.req, opts, func(batch []zeroshot.FileResult) error {
 		recs := make([]record, len(batch))
 		var errs []error
 		for i, res := range batch {

@@ -18,7 +18,8 @@ func init() {
 	register("embed", "image embeddings of files and collections (JSONL, or .npy parts with an index), or text embeddings", runEmbed)
 }
 
-const embedSynopsis = `embed [flags] --images IMAGE|DIR|GLOB... --output FILE
+const embedSynopsis = `embed [flags] --images IMAGE|DIR|GLOB|URL|-... --output FILE
+       zeroshot embed [flags] --images-from FILE --output FILE
        zeroshot embed [flags] (--texts "a,b" | --texts-file FILE) --output FILE
 
 Computes CLIP embeddings: by default get_image_features / get_text_features (the
@@ -29,6 +30,8 @@ Images are found and read as classify finds and reads them (files; directories w
 recursively; quoted globs; EXIF orientation applied), decoded ahead of the model and
 embedded --batch-size at a time. An image that cannot be read is reported on stderr
 and gets an error record, and the run goes on (exit status 3 at the end).
+
+` + sourcesHelp + `
 With --output FILE:
   FILE.jsonl  one line per image, in list order: {"image":PATH,"embedding":[…]}
               or {"image":PATH,"error":"…"}
@@ -78,6 +81,7 @@ type embedFlags struct {
 	progress   string
 	shard      string
 	shards     int
+	sources    sourceFlags
 }
 
 func (f *embedFlags) register(fs *flag.FlagSet) {
@@ -97,6 +101,7 @@ func (f *embedFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.progress, "progress", progressAuto, "images: auto (a bar if stderr is a terminal, else a line every 10 s; none for one image), bar, plain or off")
 	fs.StringVar(&f.shard, "shard", "", "images: embed only this shard's batches, K/N or auto (see above; auto as classify's --shard)")
 	fs.IntVar(&f.shards, "shards", 0, "with --shard auto: the number of shards N (default ZEROSHOT_SHARDS, or Slurm's array size)")
+	f.sources.register(fs)
 }
 
 func runEmbed(args []string, stdout, stderr io.Writer) error {
@@ -107,7 +112,9 @@ func runEmbed(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	names, sh, err := f.check(args)
+	ctx, stop := interruptContext()
+	defer stop()
+	names, list, sh, err := f.check(ctx, args)
 	if err != nil {
 		return exitUsage{err}
 	}
@@ -120,16 +127,36 @@ func runEmbed(args []string, stdout, stderr io.Writer) error {
 		if sh.n > 0 {
 			fmt.Fprintf(stderr, "zeroshot embed: shard %s: %d of %d images\n", sh, len(images), len(names))
 		}
-		r := &embedRun{flags: &f, images: images, sh: sh, stderr: stderr}
+		r := &embedRun{flags: &f, images: images, list: list, sh: sh, stderr: stderr}
 		return r.run()
 	}
 	return f.embedTextsRun(names, stdout, stderr)
 }
 
-// check validates the flags and returns the inputs: image paths or texts.
-func (f *embedFlags) check(args []string) ([]string, shard, error) {
+// check validates the flags and returns the inputs: the images' names and sources, or
+// texts.
+func (f *embedFlags) check(ctx context.Context, args []string) ([]string, *imageList, shard, error) {
+	names, sh, err := f.checkFlags(args)
+	if err != nil || !f.images {
+		return names, nil, sh, err
+	}
+	list, err := f.sources.find(ctx, args)
+	if err != nil {
+		return nil, nil, shard{}, err
+	}
+	return list.names, list, sh, nil
+}
+
+// checkFlags validates the flags and returns the texts (nil for images).
+func (f *embedFlags) checkFlags(args []string) ([]string, shard, error) {
 	if f.out == "" {
 		return nil, shard{}, errors.New("--output FILE is required")
+	}
+	if f.sources.from != "" {
+		f.images = true // --images-from says so
+	}
+	if err := f.sources.check(); err != nil {
+		return nil, shard{}, err
 	}
 	switch f.format {
 	case "":
@@ -165,7 +192,7 @@ func (f *embedFlags) check(args []string) ([]string, shard, error) {
 		}
 	}
 	if sources != 1 {
-		return nil, shard{}, errors.New("give exactly one of --images (with IMAGE arguments), --texts or --texts-file")
+		return nil, shard{}, errors.New("give exactly one of --images (with IMAGE arguments, or --images-from), --texts or --texts-file")
 	}
 	sh, err := parseShard(f.shard, f.shards, os.Getenv)
 	if err != nil {
@@ -176,11 +203,10 @@ func (f *embedFlags) check(args []string) ([]string, shard, error) {
 	}
 	switch {
 	case f.images:
-		if len(args) == 0 {
-			return nil, shard{}, errors.New("--images: no IMAGE, DIR or GLOB arguments")
+		if len(args) == 0 && f.sources.from == "" {
+			return nil, shard{}, errors.New("--images: no IMAGE, DIR, GLOB or URL arguments (or --images-from FILE)")
 		}
-		images, err := zeroshot.FindImages(args...)
-		return images, sh, err
+		return nil, sh, nil
 	case f.texts != "":
 		texts, err := parseLabelList(f.texts)
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 type embedRun struct {
 	flags  *embedFlags
 	images []string // this shard's images, in order
+	list   *imageList
 	sh     shard
 	stderr io.Writer
 }
@@ -31,7 +32,7 @@ func (r *embedRun) run() error {
 		parts = &npyParts{prefix: prefix, max: f.partRows}
 	}
 	fr := &fileRun{cmd: "embed", output: index, force: f.force, batch: f.batchSize, progress: f.progress,
-		images: r.images, stderr: r.stderr}
+		images: r.images, fetch: r.list.fetchStats(), stderr: r.stderr}
 	// The model first: its fingerprint decides whether the output there is this run's.
 	ctx, stop := interruptContext()
 	defer stop()
@@ -73,8 +74,9 @@ func (r *embedRun) embed(ctx context.Context, c *zeroshot.Classifier, todo []str
 		return 0, nil
 	}
 	failed := 0
-	opts := zeroshot.EmbedOptions{EachOptions: zeroshot.EachOptions{BatchSize: r.flags.batchSize}, Normalized: r.flags.normalized}
-	err := c.EmbedEach(ctx, todo, opts, func(batch []zeroshot.FileEmbedding) error {
+	opts := zeroshot.EmbedOptions{EachOptions: zeroshot.EachOptions{BatchSize: r.flags.batchSize, Readers: r.flags.sources.concurrency},
+		Normalized: r.flags.normalized}
+	err := c.EmbedSources(ctx, r.list.sources(todo), opts, func(batch []zeroshot.FileEmbedding) error {
 		var rows [][]float32
 		for _, e := range batch {
 			if e.Err == nil {

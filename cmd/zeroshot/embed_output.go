@@ -9,6 +9,7 @@ import (
 
 	"github.com/zeroshot-clip/zeroshot/clip"
 	"github.com/zeroshot-clip/zeroshot/preprocess"
+	"github.com/zeroshot-clip/zeroshot/source"
 	"github.com/zeroshot-clip/zeroshot/zeroshot"
 )
 
@@ -32,7 +33,22 @@ type indexRecord struct {
 
 // fileError is the error of a file's record: the error names the file; the record has it.
 func fileError(path string, err error) string {
+	var se *source.Error
+	if errors.As(err, &se) {
+		return strings.TrimPrefix(se.Error(), source.Describe(se.Source)+": ")
+	}
 	return strings.TrimPrefix(err.Error(), path+": ")
+}
+
+// errorLine is an image's error for stderr: as it reads, but a data: URL shortened.
+func errorLine(err error) string {
+	var ie *preprocess.ImageError
+	if errors.As(err, &ie) && source.IsData(ie.File) {
+		c := *ie
+		c.File = source.Describe(ie.File)
+		return c.Error()
+	}
+	return err.Error()
 }
 
 // embedRecords reads the records of embed's FILE.partial (the index's, with npy),

@@ -19,7 +19,8 @@ type fileRun struct {
 	batch    int    // --batch-size: a resume keeps whole batches
 	progress string // --progress
 	images   []string
-	id       *runInfo // with --output: FILE.run.json
+	fetch    *fetchStats // nil when every image is a local file
+	id       *runInfo    // with --output: FILE.run.json
 	stderr   io.Writer
 
 	out          *outputFile // nil without --output
@@ -53,6 +54,7 @@ func (r *fileRun) start(parse recordParser) (todo []string, complete bool, err e
 		}
 	}
 	r.prog = newProgress(r.stderr, r.progress, len(r.images), len(r.images)-len(todo), r.failedBefore)
+	r.prog.fetch = r.fetch
 	return todo, false, nil
 }
 
@@ -60,7 +62,7 @@ func (r *fileRun) start(parse recordParser) (todo []string, complete bool, err e
 // could not be read (reported, each naming its file). It returns how many failed.
 func (r *fileRun) done(n int, errs []error) int {
 	for _, err := range errs {
-		r.prog.logf("zeroshot %s: skipped %v", r.cmd, err)
+		r.prog.logf("zeroshot %s: skipped %s", r.cmd, errorLine(err))
 	}
 	r.prog.add(n, len(errs))
 	return len(errs)

@@ -12,15 +12,13 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-
-	"github.com/zeroshot-clip/zeroshot/zeroshot"
 )
 
 func init() {
 	register("merge", "join the JSONL parts of a sharded classify run into one, in image order", runMerge)
 }
 
-const mergeSynopsis = `merge [flags] PART... [--images IMAGE|DIR|GLOB]...
+const mergeSynopsis = `merge [flags] PART... [--images IMAGE|DIR|GLOB|URL|s3://…]... [--images-from FILE]
 
 Joins the JSONL files that classify --shard K/N (or --shard auto) wrote, one --output
 per shard, into the file a single run over the same images writes: the same records in
@@ -38,7 +36,8 @@ zeroshot: rerun that shard). With --output, FILE.run.json records the merged run
 the single run would record). Parts that say which shard they are must all be there.
 
 Order: with --images (the classify run's IMAGE|DIR|GLOB arguments, repeated as needed,
-in their order), the images are listed as classify lists them, and every image must have
+in their order; and its --images-from FILE), the images are listed as classify lists
+them (s3:// prefixes are listed again), and every image must have
 exactly one record among the parts and nothing else may: a missing shard, an incomplete
 part or parts of another run are errors. Without --images, records are sorted by image
 path (byte order), which is a single run's order when it had one DIR or one GLOB
@@ -54,6 +53,7 @@ on stderr); 1 an I/O error; 2 bad usage or parts that do not fit together.`
 // mergeFlags are merge's flags.
 type mergeFlags struct {
 	images stringList
+	from   sourceFlags // --images-from only
 	output string
 	format string
 	force  bool
@@ -69,6 +69,7 @@ func runMerge(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("merge", mergeSynopsis, stderr)
 	var f mergeFlags
 	fs.Var(&f.images, "images", "an IMAGE|DIR|GLOB argument of the classify run (repeat for each, in order): gives the order and checks that every image is there once")
+	fs.StringVar(&f.from.from, "images-from", "", `the classify run's --images-from FILE ("-": standard input): its images follow the --images ones`)
 	fs.StringVar(&f.output, "output", "", "write to FILE (atomically) instead of stdout")
 	fs.StringVar(&f.format, "format", formatJSONL, "jsonl, json (the pipeline's list of lists) or table")
 	fs.BoolVar(&f.force, "force", false, "with --output: replace FILE if it exists")
@@ -97,10 +98,14 @@ func runMerge(args []string, stdout, stderr io.Writer) error {
 		return exitUsage{err}
 	}
 	var order []string
-	if len(f.images) > 0 {
-		if order, err = zeroshot.FindImages(f.images...); err != nil {
+	if len(f.images) > 0 || f.from.from != "" {
+		ctx, stop := interruptContext()
+		defer stop()
+		list, err := f.from.find(ctx, f.images)
+		if err != nil {
 			return exitUsage{err}
 		}
+		order = list.names
 	}
 	id, shardsErr, err := partsRun(parts)
 	if err != nil {

@@ -33,6 +33,7 @@ type progress struct {
 	lastDraw time.Time
 	drawn    bool // a bar is on the current line
 	now      func() time.Time
+	fetch    *fetchStats // downloads, when some images are fetched
 }
 
 func isTerminal(w io.Writer) bool {
@@ -120,6 +121,9 @@ func (p *progress) finish() {
 	if p.failed > 0 {
 		msg += fmt.Sprintf(", %d failed", p.failed)
 	}
+	if p.fetch != nil {
+		msg += "; " + p.fetch.String()
+	}
 	fmt.Fprintln(p.w, msg)
 }
 
@@ -156,6 +160,9 @@ func (p *progress) line(t time.Time, bar bool) string {
 	}
 	if p.failed > 0 {
 		fmt.Fprintf(&b, "  %d failed", p.failed)
+	}
+	if p.fetch != nil {
+		fmt.Fprintf(&b, "  (%s)", p.fetch)
 	}
 	return b.String()
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/zeroshot-clip/zeroshot/serve"
+	"github.com/zeroshot-clip/zeroshot/source"
 	"github.com/zeroshot-clip/zeroshot/zeroshot"
 )
 
@@ -58,6 +59,14 @@ Who may call it:
   takes the client's address from the X-Forwarded-For (or --forwarded-header Forwarded) that
   proxy sets. Never from anyone else: by default no header is believed.
 
+Image URLs: by default a request's "inputs" (or "images" entry) that is an http(s) URL is
+refused (400) and the server fetches nothing: a client could otherwise make it reach what only
+it can reach (cloud metadata, internal services). --fetch-allow HOST,... fetches URLs on those
+hosts only ("host": any port, "host:port", "*.domain": the names under it), every redirect
+checked against the list too, with the limits classify's URLs have (--fetch-timeout,
+--fetch-redirects; --fetch-max-size, by default --max-body). An upstream error answers 502,
+its timeout 504, a body too large 413, one that is not an image 422, a host not allowed 400.
+
 Clients: Hugging Face's InferenceClient(model="http://host:port") (the task payload is taken at
 /, /v1 and /models/<id> too), OpenAI's client (base_url="http://host:port/v1": POST /v1/embeddings
 with "input", texts), and Go's github.com/zeroshot-clip/zeroshot/serve/client.`
@@ -90,6 +99,11 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		trusted = append(trusted, v)
 		return nil
 	})
+	fetchAllow := fs.String("fetch-allow", "", "hosts whose http(s) image URLs requests may name, comma-separated (host, host:port, *.domain); default none: URLs are refused")
+	fetchTimeout := fs.Duration("fetch-timeout", source.DefaultTimeout, "with --fetch-allow: the longest an image URL may take to arrive")
+	fetchRedirects := fs.Int("fetch-redirects", source.DefaultMaxRedirects, "with --fetch-allow: redirects followed per URL (0: none)")
+	var fetchMax byteSize
+	fs.Var(&fetchMax, "fetch-max-size", "with --fetch-allow: the largest image fetched (default: --max-body)")
 	fwdHeader := fs.String("forwarded-header", "X-Forwarded-For", "the header the --trusted-proxy sets: X-Forwarded-For or Forwarded (RFC 7239); only that one is read")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -110,6 +124,10 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return exitUsage{fmt.Errorf("--client-share must be >= 0 (0: half of --max-queue)")}
 	case (*tlsCert == "") != (*tlsKey == ""):
 		return exitUsage{fmt.Errorf("--tls-cert and --tls-key go together")}
+	}
+	fetch, err := serveFetcher(*fetchAllow, *fetchTimeout, *fetchRedirects, int64(fetchMax), *maxBody)
+	if err != nil {
+		return exitUsage{err}
 	}
 	proxies, err := serve.ParseTrustedProxies(strings.Join(trusted, ","))
 	if err != nil {
@@ -168,8 +186,11 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		MaxBodyBytes: *maxBody, MaxPixels: *maxPixels, MaxLabels: *maxLabels,
 		ModelName: m.model, Log: logger,
 		Tokens: sec.tokens, TLS: sec.cert, MetricsPublic: *metricsPublic, ClientShare: share,
-		TrustedProxies: proxies, UseForwarded: useForwarded,
+		TrustedProxies: proxies, UseForwarded: useForwarded, Fetch: fetch,
 	})
+	if fetch != nil {
+		logger.Printf("image URLs: fetched from %s only (--fetch-allow)", *fetchAllow)
+	}
 	sec.describe(logger, *metricsPublic, share, *maxQueue)
 	if len(proxies) > 0 {
 		how := "their token"
@@ -209,4 +230,28 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	logger.Printf("shut down cleanly")
 	return nil
+}
+
+// serveFetcher is the Fetcher of --fetch-allow, or nil without it (URLs refused).
+func serveFetcher(allow string, timeout time.Duration, redirects int, maxSize, maxBody int64) (*source.Fetcher, error) {
+	hosts := splitList(allow)
+	if len(hosts) == 0 {
+		return nil, nil
+	}
+	ok, err := source.AllowHosts(hosts)
+	if err != nil {
+		return nil, fmt.Errorf("--fetch-allow %w", err)
+	}
+	switch {
+	case timeout <= 0:
+		return nil, fmt.Errorf("--fetch-timeout %s: want a positive duration", timeout)
+	case redirects < 0:
+		return nil, fmt.Errorf("--fetch-redirects %d: want 0 or more", redirects)
+	case redirects == 0:
+		redirects = -1 // the Fetcher's 0 is its default
+	}
+	if maxSize == 0 {
+		maxSize = maxBody
+	}
+	return &source.Fetcher{Allow: ok, Timeout: timeout, MaxRedirects: redirects, MaxBytes: maxSize}, nil
 }

@@ -129,3 +129,24 @@ func TestServeTrustedProxyFlag(t *testing.T) {
 	assert.Equal(t, 0, code, stderr)
 	assert.Contains(t, stderr, "trusted proxies [127.0.0.1/32 10.0.0.0/8 ::1/128]: clients behind them are told apart by the address in Forwarded")
 }
+
+// --fetch-allow: none by default (URLs refused); a list of hosts with classify's limits,
+// the size limit being --max-body unless --fetch-max-size says otherwise.
+func TestServeFetcher(t *testing.T) {
+	f, err := serveFetcher("", time.Second, 3, 0, 1<<20)
+	require.NoError(t, err)
+	require.Nil(t, f)
+	f, err = serveFetcher("images.example.com, *.cdn.example.org", time.Second, 0, 0, 1<<20)
+	require.NoError(t, err)
+	require.EqualValues(t, 1<<20, f.MaxBytes)
+	require.Equal(t, -1, f.MaxRedirects, "0: none followed")
+	f, err = serveFetcher("images.example.com", time.Second, 3, 5<<20, 1<<20)
+	require.NoError(t, err)
+	require.EqualValues(t, 5<<20, f.MaxBytes)
+	for _, bad := range []string{"http://images.example.com/", "*"} {
+		_, err := serveFetcher(bad, time.Second, 3, 0, 1<<20)
+		require.Error(t, err, bad)
+	}
+	_, err = serveFetcher("a.example.com", 0, 3, 0, 1<<20)
+	require.ErrorContains(t, err, "--fetch-timeout")
+}
