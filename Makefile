@@ -48,6 +48,7 @@ fixtures: ## regenerate testdata/ (tiny models, images, goldens) with the 4.54 o
 	$(MAKE) oracle ORACLE=4.54
 	$$($(MAKE) -s ORACLE=4.54 print-oracle-py) testdata/gen/all.py
 	$(MAKE) goldens ORACLE=5
+	$$($(MAKE) -s ORACLE=5 print-oracle-py) testdata/gen/legacy_bin.py
 
 goldens: oracle ## the goldens that depend on libtorch (logits, pipeline scores), for ORACLE's torch
 	$(ORACLE_PY) testdata/gen/gen_goldens.py

@@ -36,7 +36,8 @@
 //
 // safetensors files are memory-mapped and validated (header, dtypes, offsets tiling
 // the buffer); pytorch_model.bin (the torch.save zip) is read with gotch's unpickler
-// for data.pkl and its storages mapped from the archive. A tensor already in the
+// for data.pkl and its storages mapped from the archive; a legacy (pre-1.6, non-zip)
+// torch.save file is refused with what it is and how to re-save it. A tensor already in the
 // wanted dtype and aligned for its element type in the file is used in place (zero copy, read-only
 // map); others are copied once and their pages released. Convert writes a
 // safetensors-compatible file, config embedded, data aligned, in float32, bfloat16 or
