@@ -28,6 +28,7 @@ test: libtorch test-plain ## set up (idempotent), go vet, go test ./...
 
 test-plain: ## the plain-Go packages with the committed go.mod and no libtorch
 	$(GO) test ./preprocess/... ./tokenize/...
+	cd tools/plots && GOFLAGS= $(GO) test ./...  # docs/images are what the committed reports give
 	$(GO) build ./serve/client  # the Go client links no libtorch (its tests run a real server: make test)
 
 build: libtorch ## build bin/zeroshot
@@ -260,6 +261,12 @@ clients-test: libtorch clients-venv ## huggingface_hub's InferenceClient and ope
 .PHONY: serve-report
 serve-report: libtorch ## serve on tiny-l14: req/s with auth/TLS vs plain, and two clients (one flooding) with/without the share (~5 min)
 	ZEROSHOT_SECURITY_REPORT=1 $(GO_TORCH) test -count=1 -run '^TestSecurityReport$$' -v -timeout 30m ./serve/
+
+# The performance figures of docs/ (docs/images/*.svg), drawn from the committed reports with
+# gonum.org/v1/plot by tools/plots, a module of its own; make test checks they are current.
+.PHONY: plots
+plots: ## redraw docs/images/*.svg from bench/report.json, bench/runs/*/report.json, bench/gpu/runs/*/report.json
+	cd tools/plots && GOFLAGS= $(GO) run . -root ../..
 
 clean: ## remove build outputs in the clone (the cache in $(CACHE_DIR) stays)
 	rm -rf bin build
