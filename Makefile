@@ -33,6 +33,7 @@ test-k8s: ## the Kubernetes manifests decoded strictly into the real API types a
 
 test-plain: ## the plain-Go packages with the committed go.mod and no libtorch
 	$(GO) test ./preprocess/... ./tokenize/...
+	cd tools/plots && GOFLAGS= $(GO) test ./...  # docs/images are what the committed reports give
 	$(GO) build ./serve/client  # the Go client links no libtorch (its tests run a real server: make test)
 
 build: libtorch ## build bin/zeroshot
@@ -53,6 +54,7 @@ fixtures: ## regenerate testdata/ (tiny models, images, goldens) with the 4.54 o
 	$(MAKE) oracle ORACLE=4.54
 	$$($(MAKE) -s ORACLE=4.54 print-oracle-py) testdata/gen/all.py
 	$(MAKE) goldens ORACLE=5
+	$$($(MAKE) -s ORACLE=5 print-oracle-py) testdata/gen/legacy_bin.py
 
 goldens: oracle ## the goldens that depend on libtorch (logits, pipeline scores), for ORACLE's torch
 	$(ORACLE_PY) testdata/gen/gen_goldens.py
@@ -292,6 +294,12 @@ s3-bench: libtorch s3-tools ## S3_BENCH_N tiny images in a local SeaweedFS bucke
 .PHONY: serve-report
 serve-report: libtorch ## serve on tiny-l14: req/s with auth/TLS vs plain, and two clients (one flooding) with/without the share (~5 min)
 	ZEROSHOT_SECURITY_REPORT=1 $(GO_TORCH) test -count=1 -run '^TestSecurityReport$$' -v -timeout 30m ./serve/
+
+# The performance figures of docs/ (docs/images/*.svg), drawn from the committed reports with
+# gonum.org/v1/plot by tools/plots, a module of its own; make test checks they are current.
+.PHONY: plots
+plots: ## redraw docs/images/*.svg from bench/report.json, bench/runs/*/report.json, bench/gpu/runs/*/report.json
+	cd tools/plots && GOFLAGS= $(GO) run . -root ../..
 
 clean: ## remove build outputs in the clone (the cache in $(CACHE_DIR) stays)
 	rm -rf bin build

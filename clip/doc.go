@@ -1,14 +1,20 @@
-// Package clip is Hugging Face's CLIPModel (openai/clip-vit-large-patch14 or any HF
-// CLIP) as a graph of libtorch ops through gotch, giving the numbers PyTorch gives:
-// on the same libtorch and thread count, the fixture models and a full-size ViT-L/14
-// reproduce transformers' outputs bit for bit in float32 and bfloat16: 4.54's (eager) on
-// libtorch 2.1.0, 5's with eager or SDPA attention on 2.11.0.
-//
-// # Use
+// Package clip runs a CLIP model from Go: load a checkpoint, turn images (pixel_values)
+// and texts (input_ids) into embeddings and logits. Use it for the towers themselves:
+// image and text embeddings for search or clustering, scores of your own; package
+// zeroshot builds the classifier on it, and packages preprocess, tvprocess and tokenize
+// make its inputs.
 //
 //	m, err := clip.Load("path/to/clip-vit-large-patch14", clip.Options{})
 //	defer m.Close()
 //	out, err := m.Forward(pixels, tokens) // out.LogitsPerImage: [images, texts]
+//
+// It is Hugging Face's CLIPModel (openai/clip-vit-large-patch14 or any HF CLIP) as a
+// graph of libtorch ops through gotch, giving the numbers PyTorch gives: on the same
+// libtorch and thread count, the fixture models and a full-size ViT-L/14 reproduce
+// transformers' outputs bit for bit in float32 and bfloat16: 4.54's (eager) on libtorch
+// 2.1.0, 5's with eager or SDPA attention on 2.11.0.
+//
+// # Use
 //
 // Load takes a Hugging Face model directory (config.json + model.safetensors or
 // pytorch_model.bin), one of those files, or a file written by Convert. The API is
@@ -36,7 +42,8 @@
 //
 // safetensors files are memory-mapped and validated (header, dtypes, offsets tiling
 // the buffer); pytorch_model.bin (the torch.save zip) is read with gotch's unpickler
-// for data.pkl and its storages mapped from the archive. A tensor already in the
+// for data.pkl and its storages mapped from the archive; a legacy (pre-1.6, non-zip)
+// torch.save file is refused with what it is and how to re-save it. A tensor already in the
 // wanted dtype and aligned for its element type in the file is used in place (zero copy, read-only
 // map); others are copied once and their pages released. Convert writes a
 // safetensors-compatible file, config embedded, data aligned, in float32, bfloat16 or

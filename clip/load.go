@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -120,17 +121,22 @@ func openModel(path string) (*checkpoint, *Config, []byte, error) {
 	return ck, cfg, raw, nil
 }
 
-// openWeights opens a safetensors file or a torch.save zip, by content.
+// openWeights opens a safetensors file or a torch.save zip, by content; other formats
+// it recognizes (sniff) are refused with what they are.
 func openWeights(file string) (*checkpoint, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, &FileError{Path: file, Err: err}
 	}
-	head := make([]byte, 4)
-	n, _ := f.Read(head)
+	head := make([]byte, sniffLen)
+	n, _ := io.ReadFull(f, head)
 	f.Close()
-	if n == 4 && bytes.Equal(head, []byte("PK\x03\x04")) {
+	head = head[:n]
+	if bytes.HasPrefix(head, []byte("PK\x03\x04")) {
 		return openPickle(file)
+	}
+	if why := sniff(head); why != "" {
+		return nil, &FormatError{Path: file, Reason: why, Err: ErrUnsupported}
 	}
 	return openSafetensors(file)
 }

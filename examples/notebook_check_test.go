@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
+	"image"
 	"math"
 	"os"
 	"path/filepath"
@@ -30,8 +32,9 @@ var scoreLine = regexp.MustCompile(`^(\d\.\d{4})  (\S.*)$`)
 // in order: the pipeline cell's rows against the Python pipeline's golden, the manual
 // cell's against the golden of the tutorial's manual flow (processor → model → softmax),
 // both to the 4 decimals printed, and the prompt-ensemble cell against the library run
-// in this process (Python has no such pipeline to compare with).
-func checkNotebookOutput(t *testing.T, text string) {
+// in this process (Python has no such pipeline to compare with). It returns the 8 score
+// rows (pipeline, then manual), which the charts must show.
+func checkNotebookOutput(t *testing.T, text string) []string {
 	t.Helper()
 	assert.NotContains(t, text, "error:")
 	var rows []string
@@ -48,6 +51,37 @@ func checkNotebookOutput(t *testing.T, text string) {
 
 	want := ensembleOutput(t)
 	assert.Contains(t, text, want, "the prompt-ensemble cell")
+	return rows
+}
+
+// displays are what a notebook run displayed besides text: SVG documents, and the
+// sizes of the images.
+type displays struct {
+	svgs   []string
+	images []image.Point
+}
+
+// svgText is a text element of the notebooks' bar charts.
+var svgText = regexp.MustCompile(`<text [^>]*>([^<]*)</text>`)
+
+// checkDisplays checks what the pipeline and manual cells display: the image (chelsea.png,
+// 451×300) once, and one bar chart each whose rows, label then score, are the rows the
+// cell printed (rows: pipeline's 4, then manual's 4), with a bar per row.
+func checkDisplays(t *testing.T, rows []string, shown displays) {
+	t.Helper()
+	assert.Equal(t, []image.Point{image.Pt(451, 300)}, shown.images, "the pipeline cell shows chelsea.png")
+	require.Len(t, shown.svgs, 2, "a bar chart from the pipeline cell and one from the manual cell")
+	for i, svg := range shown.svgs {
+		assert.True(t, strings.HasPrefix(svg, "<svg ") && strings.HasSuffix(svg, "</svg>"), "chart %d: %.80s", i, svg)
+		var got []string
+		texts := svgText.FindAllStringSubmatch(svg, -1)
+		for j := 0; j+1 < len(texts); j += 2 {
+			got = append(got, texts[j+1][1]+"  "+html.UnescapeString(texts[j][1]))
+		}
+		assert.Equal(t, rows[4*i:4*i+4], got, "chart %d: its labels and scores are the cell's rows", i)
+		assert.Equal(t, 4, strings.Count(svg, "<rect "), "chart %d: a bar per label", i)
+	}
+	t.Logf("displays: image %v, %d bar charts with the printed rows", shown.images, len(shown.svgs))
 }
 
 // checkRows compares printed rows with (label, score) pairs, best first: each printed

@@ -1,7 +1,11 @@
 package examples_test
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
+	"image"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,12 +67,12 @@ func TestNotebookGoNB(t *testing.T) {
 	require.NoError(t, err, "gonb --install wrote no kernel spec: %s", out)
 	t.Logf("kernel spec: %s", strings.TrimSpace(string(kernel)))
 
-	cells := k.execute("notebook.ipynb")
+	cells, shown := k.execute("notebook.ipynb")
 	require.Len(t, cells, 5, "code cells")
 	setup := cells[0]
 	assert.Regexp(t, `go.mod: replace github.com/sugarme/gotch => /\S+/gotch/torch-[0-9.]+-cpu`, setup)
 	assert.Contains(t, setup, "require github.com/zeroshot-clip/zeroshot "+k.module.Version)
-	checkNotebookOutput(t, strings.Join(cells[1:], ""))
+	checkDisplays(t, checkNotebookOutput(t, strings.Join(cells[1:], "")), shown)
 }
 
 // TestNotebookGophernotes runs examples/notebook-gophernotes.ipynb in gophernotes as built by
@@ -107,9 +111,9 @@ func TestNotebookGophernotes(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "kernel.json"), spec, 0o644))
 	t.Logf("kernel spec: %s", spec)
 
-	cells := k.execute("notebook-gophernotes.ipynb")
+	cells, shown := k.execute("notebook-gophernotes.ipynb")
 	require.Len(t, cells, 4, "code cells")
-	checkNotebookOutput(t, strings.Join(cells[1:], ""))
+	checkDisplays(t, checkNotebookOutput(t, strings.Join(cells[1:], "")), shown)
 }
 
 // kernelRun is a notebook run in a temporary Jupyter setup, with this tree published as
@@ -134,26 +138,32 @@ func newKernelRun(t *testing.T, jupyter, kernelBin string) *kernelRun {
 	require.NoError(t, err)
 	goBin, err := exec.LookPath("go")
 	require.NoError(t, err)
+	gomodcache := goEnv(t, "GOMODCACHE")
+	// GoNB runs `go get` for a cell's new imports: gonbui (github.com/janpfeifer/gonb) at
+	// its latest version. The module cache, where make notebook's build of GoNB put its
+	// version, answers that as a proxy would (the kernel's own version, offline); what it
+	// lacks falls through to the GOPROXY of the environment.
+	cacheProxy := "file://" + filepath.ToSlash(filepath.Join(gomodcache, "cache", "download"))
 	k.env = kernelEnv(map[string]string{
 		"PATH":                strings.Join([]string{kernelBin, jupyter, filepath.Dir(goBin), os.Getenv("PATH")}, ":"),
 		"JUPYTER_DATA_DIR":    k.dataDir,
 		"JUPYTER_CONFIG_DIR":  filepath.Join(k.tmp, "jupyter", "config"),
 		"JUPYTER_RUNTIME_DIR": filepath.Join(k.tmp, "jupyter", "runtime"),
-		"GOPROXY":             k.module.URL() + "," + goEnv(t, "GOPROXY"),
+		"GOPROXY":             k.module.URL() + "," + cacheProxy + "," + goEnv(t, "GOPROXY"),
 		"GONOSUMDB":           strings.Trim(goEnv(t, "GONOSUMDB")+","+k.module.Path, ","),
 		"GOWORK":              "off",
 		"ZEROSHOT_MODEL":      model,
 		"HF_HUB_OFFLINE":      "1",
 	})
-	gomodcache := goEnv(t, "GOMODCACHE")
 	require.NoError(t, modproxy.Prune(gomodcache, k.module.Path, k.module.Version, 2*time.Hour))
 	return k
 }
 
 // execute runs a notebook of examples/ (copied with chelsea.png into a temporary
-// directory) with jupyter execute and returns each code cell's text output. A cell that
-// was not executed, or that shows an error, fails the test.
-func (k *kernelRun) execute(name string) []string {
+// directory) with jupyter execute and returns each code cell's text output, and what the
+// cells displayed besides. A cell that was not executed, or that shows an error, fails
+// the test.
+func (k *kernelRun) execute(name string) ([]string, displays) {
 	t := k.t
 	t.Helper()
 	nb := filepath.Join(k.tmp, "nb")
@@ -176,6 +186,7 @@ func (k *kernelRun) execute(name string) []string {
 	var done executedNotebook
 	require.NoError(t, json.Unmarshal(b, &done))
 	var cells []string
+	var shown displays
 	for i, c := range done.Cells {
 		if c.Type != "code" {
 			continue
@@ -189,11 +200,10 @@ func (k *kernelRun) execute(name string) []string {
 			case "error":
 				t.Errorf("cell %d: %s: %s", i, o.EName, o.EValue)
 			default:
-				if plain, ok := o.Data["text/plain"]; ok {
-					text.WriteString(joinText(mustJSON(plain)))
-				}
-				if html, ok := o.Data["text/html"]; ok {
-					t.Errorf("cell %d displayed HTML (GoNB shows build errors so): %s", i, joinText(mustJSON(html)))
+				if !shown.add(t, i, o.Data) {
+					if plain, ok := o.Data["text/plain"]; ok {
+						text.WriteString(joinText(mustJSON(plain)))
+					}
 				}
 			}
 		}
@@ -201,7 +211,37 @@ func (k *kernelRun) execute(name string) []string {
 		t.Logf("cell %d:\n%s", i, text.String())
 	}
 	t.Logf("jupyter execute %s: %d code cells executed in %.1fs", name, len(cells), elapsed.Seconds())
-	return cells
+	return cells, shown
+}
+
+// add records a display_data output that is an image (image/png: its size) or an SVG
+// document (image/svg+xml, as gophernotes' display.SVG sends it, or HTML of one SVG in a
+// div, as GoNB's DisplaySvg does), and reports whether it was one. Any other HTML fails
+// the test: GoNB shows build errors so.
+func (d *displays) add(t *testing.T, cell int, data map[string]any) bool {
+	t.Helper()
+	if p, ok := data["image/png"]; ok {
+		b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(joinText(mustJSON(p))), ""))
+		require.NoError(t, err, "cell %d: image/png", cell)
+		cfg, err := png.DecodeConfig(bytes.NewReader(b))
+		require.NoError(t, err, "cell %d: image/png", cell)
+		d.images = append(d.images, image.Pt(cfg.Width, cfg.Height))
+		return true
+	}
+	if svg, ok := data["image/svg+xml"]; ok {
+		d.svgs = append(d.svgs, strings.TrimSpace(joinText(mustJSON(svg))))
+		return true
+	}
+	if h, ok := data["text/html"]; ok {
+		doc := strings.TrimSpace(joinText(mustJSON(h)))
+		if svg, ok := strings.CutPrefix(doc, "<div><svg "); ok && strings.HasSuffix(svg, "</svg></div>") && !strings.Contains(svg, "<div") {
+			d.svgs = append(d.svgs, "<svg "+strings.TrimSuffix(svg, "</div>"))
+			return true
+		}
+		t.Errorf("cell %d displayed HTML (GoNB shows build errors so): %s", cell, doc)
+		return true
+	}
+	return false
 }
 
 func mustJSON(v any) json.RawMessage {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"go/format"
+	"image"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,9 +54,32 @@ func program(nb notebook) (string, error) {
 	}
 	src := "package main\n\n" + strings.Join(decls, "\n\n") + "\n\n" + strings.Join(funcs, "\n") +
 		"\nfunc main() {\n" + strings.Join(calls, "\n") + "\n}\n"
+	src = strings.Replace(src, `"`+gonbuiPath+`"`, `"`+gonbuiStubPath+`"`, 1)
 	out, err := format.Source([]byte(src))
 	return string(out), err
 }
+
+// The cells display with GoNB's gonbui, which this module does not require: built here,
+// they import a stand-in (an overlay file) that prints what GoNB would display.
+const (
+	gonbuiPath     = "github.com/janpfeifer/gonb/gonbui"
+	gonbuiStubPath = "github.com/zeroshot-clip/zeroshot/examples/internal/nbcheck/gonbui"
+	gonbuiStub     = `// Package gonbui stands in for GoNB's in TestNotebook.
+package gonbui
+
+import (
+	"fmt"
+	"image"
+)
+
+func DisplayImage(img image.Image) error {
+	fmt.Printf("gonbui.DisplayImage: %dx%d\n", img.Bounds().Dx(), img.Bounds().Dy())
+	return nil
+}
+
+func DisplaySvg(svg string) { fmt.Printf("gonbui.DisplaySvg: %s\n", svg) }
+`
+)
 
 // The notebook is valid nbformat 4 for the GoNB kernel, and its cells, built as GoNB
 // builds them (in this module, without its setup cell), run against the tiny fixture
@@ -78,7 +102,10 @@ func TestNotebook(t *testing.T) {
 	require.NoError(t, os.WriteFile(prog, []byte(src), 0o644))
 	target, err := filepath.Abs(filepath.Join("internal", "nbcheck", "main.go")) // not on disk: an overlay
 	require.NoError(t, err)
-	overlay, _ := json.Marshal(map[string]map[string]string{"Replace": {target: prog}})
+	stub := filepath.Join(dir, "gonbui.go")
+	require.NoError(t, os.WriteFile(stub, []byte(gonbuiStub), 0o644))
+	overlay, _ := json.Marshal(map[string]map[string]string{"Replace": {
+		target: prog, filepath.Join(filepath.Dir(target), "gonbui", "gonbui.go"): stub}})
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "overlay.json"), overlay, 0o644))
 	model, err := filepath.Abs(filepath.Join("..", "testdata", "models", "tiny-l14"))
 	require.NoError(t, err)
@@ -88,6 +115,17 @@ func TestNotebook(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "%s\n%s", out, src)
 	text := string(out)
-	checkNotebookOutput(t, text)
+	rows := checkNotebookOutput(t, text)
+	var shown displays
+	for _, line := range strings.Split(text, "\n") {
+		if svg, ok := strings.CutPrefix(line, "gonbui.DisplaySvg: "); ok {
+			shown.svgs = append(shown.svgs, svg)
+		}
+		var w, h int
+		if _, err := fmt.Sscanf(line, "gonbui.DisplayImage: %dx%d", &w, &h); err == nil {
+			shown.images = append(shown.images, image.Pt(w, h))
+		}
+	}
+	checkDisplays(t, rows, shown)
 	t.Logf("notebook output:\n%s", text)
 }

@@ -1,7 +1,3 @@
-// Package hub resolves model names the way transformers' from_pretrained does: a local
-// directory is used as it is; anything else is a Hugging Face Hub repo id, looked up in and
-// downloaded into the huggingface_hub cache (same layout, same environment variables,
-// compatible with caches written by Python's huggingface_hub 0.36).
 package hub
 
 import (

@@ -1,5 +1,16 @@
-// Package serve is an HTTP server for zero-shot image classification and CLIP
-// embeddings over one zeroshot.Classifier (the `zeroshot serve` command).
+// Package serve puts a zero-shot classifier behind HTTP: image classification and CLIP
+// embeddings over one zeroshot.Classifier, in the request and answer shapes of Hugging
+// Face's Inference API (and OpenAI's, for text embeddings), with batching, a bounded
+// queue, bearer tokens and TLS. It is the `zeroshot serve` command as a library: mount
+// Server.Handler on your own http.Server, or let Serve run it.
+//
+//	c, err := zeroshot.Open(dir, zeroshot.Options{})
+//	s := serve.New(c, serve.Options{})
+//	defer s.Close()
+//	err = s.Serve(ctx, listener, 30*time.Second) // or http.Handle("/", s.Handler())
+//
+// Clients: Hugging Face's InferenceClient, OpenAI's client (embeddings), curl, and the
+// Go client of package serve/client.
 //
 // # API
 //

@@ -1,7 +1,22 @@
-// Package zeroshot is Hugging Face's zero-shot-image-classification pipeline for CLIP in
-// Go, and the manual flow of its tutorial, with what the pipeline lacks: label embeddings
-// computed once and reused across images (in memory, optionally on disk), prompt
-// ensembles, batches of images, and top-k.
+// Package zeroshot classifies images against labels chosen at run time, with no
+// training: open a CLIP model, give it images and free-text labels, get each label's
+// score, best first; the numbers Hugging Face's zero-shot-image-classification pipeline
+// gives.
+//
+//	c, err := zeroshot.Open(dir, zeroshot.Options{}) // a model directory (hub.Resolve fetches one)
+//	defer c.Close()
+//	res, err := c.ClassifyFiles(ctx, []string{"cat.jpg"}, zeroshot.Request{Labels: []string{"cat", "dog"}})
+//	// res[0]: [{Score: 0.98, Label: "cat"}, {Score: 0.02, Label: "dog"}]
+//
+// The same Classifier classifies decoded images (Classify, ClassifyBatch), streams
+// collections of files (ClassifyEach) and embeds them (EmbedEach); LabelEmbeddings and
+// Score split the work for one label set and many images. Processor is the manual flow of
+// the tutorial (processor → clip.Model.Forward → Softmax). The examples run on a tiny
+// model committed for the tests.
+//
+// This is the pipeline in Go, with what it lacks: label embeddings computed once and
+// reused across images (in memory, optionally on disk), prompt ensembles, batches of
+// images, and top-k.
 //
 // Pipeline semantics (transformers 4.54, parity-spec §5): each image is loaded as
 // load_image does (EXIF orientation applied, converted to RGB) and preprocessed by the

@@ -51,7 +51,7 @@ Flags:`
 
 func run(args []string, stdout, stderr io.Writer) int {
 	cmd := "install"
-	if len(args) > 0 && (args[0] == "install" || args[0] == "uninstall" || args[0] == "clean") {
+	if len(args) > 0 && isCommand(args[0]) {
 		cmd, args = args[0], args[1:]
 	}
 	var o options
@@ -62,12 +62,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	o.register(fs)
-	err := fs.Parse(args)
+	pos, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	if err == nil && fs.NArg() > 0 {
-		err = fmt.Errorf("unexpected argument %q (the module is the current directory, or -C DIR)", fs.Arg(0))
+	if err == nil && cmd == "install" && len(pos) > 0 && isCommand(pos[0]) { // flags first: -C DIR uninstall
+		cmd, pos = pos[0], pos[1:]
+	}
+	if err == nil && len(pos) > 0 {
+		err = fmt.Errorf("unexpected argument %q (the module is the current directory, or -C DIR)", pos[0])
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "zeroshot-setup: %v\n", err)
@@ -90,6 +93,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+func isCommand(s string) bool { return s == "install" || s == "uninstall" || s == "clean" }
+
+// parseInterspersed parses flags before, between and after the arguments ("--" ends
+// them), as the zeroshot command does, and returns the arguments in order.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
 }
 
 // options are the flags shared by the subcommands.

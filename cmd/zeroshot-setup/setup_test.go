@@ -250,6 +250,17 @@ func TestUsage(t *testing.T) {
 	errOut.Reset()
 	assert.Equal(t, 2, run([]string{"extra"}, &out, &errOut))
 	assert.Contains(t, errOut.String(), `unexpected argument "extra"`)
+	// The subcommand after the flags, and flags after it.
+	for _, args := range [][]string{{"--cache", filepath.Join(t.TempDir(), "none"), "clean"}, {"clean", "--cache", filepath.Join(t.TempDir(), "none")}} {
+		out.Reset()
+		errOut.Reset()
+		assert.Equal(t, 0, run(args, &out, &errOut), "%v: %s", args, errOut.String())
+		assert.Contains(t, out.String(), "nothing to delete", args)
+	}
+	errOut.Reset()
+	assert.Equal(t, 2, run([]string{"clean", "--print", "extra"}, &out, &errOut))
+	assert.Contains(t, errOut.String(), `unexpected argument "extra"`)
+	errOut.Reset()
 	errOut.Reset()
 	assert.Equal(t, 2, run([]string{"-C", filepath.Join(t.TempDir(), "nope")}, &out, &errOut))
 	assert.Contains(t, errOut.String(), "not a directory")

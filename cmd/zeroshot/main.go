@@ -70,7 +70,8 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-11s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun `zeroshot COMMAND -h` for a command's flags.")
+	fmt.Fprintln(w, "\nFlags may come before or after the arguments (-- ends them).")
+	fmt.Fprintln(w, "Run `zeroshot COMMAND -h` for a command's flags.")
 }
 
 func splitList(s string) []string {

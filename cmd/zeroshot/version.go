@@ -30,6 +30,9 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return exitUsage{fmt.Errorf("takes no arguments, got %q", fs.Args())}
+	}
 	threads, err := torch.Threads()
 	if err != nil {
 		return err

@@ -99,7 +99,8 @@ func LabelCases() []Labels {
 // Model is a broken model directory (or path).
 type Model struct {
 	Name string
-	// Make builds it under dir from the fixture model src and returns the path to
+	// Make builds it under dir from the fixture model src (testdata/models/<m>: some rows
+	// take other files of testdata) and returns the path to
 	// give as --model / zeroshot.Open's dir. Skip, when set, says why the row cannot
 	// be built here (e.g. permissions do not bind root).
 	Make func(src, dir string) (path string, skip string, err error)
@@ -159,6 +160,14 @@ func ModelCases() []Model {
 				return "", "", err
 			}
 			return dir, "", os.WriteFile(filepath.Join(dir, "model.safetensors"), []byte("\xff\xff\xff\xff\xff\xff\xff\x7fnot a model"), 0o644)
+		}},
+		{"legacy (pre-1.6, non-zip) torch.save pytorch_model.bin", func(src, dir string) (string, string, error) {
+			if err := copyModel(src, dir, "model.safetensors", "pytorch_model.bin"); err != nil {
+				return "", "", err
+			}
+			// src is testdata/models/<m>: the fixture is testdata/legacy's.
+			legacy := filepath.Join(filepath.Dir(filepath.Dir(src)), "legacy", "pytorch_model.bin")
+			return dir, "", copyFile(legacy, filepath.Join(dir, "pytorch_model.bin"))
 		}},
 		{"model.safetensors is a directory", func(src, dir string) (string, string, error) {
 			if err := copyModel(src, dir, "model.safetensors", "pytorch_model.bin"); err != nil {
