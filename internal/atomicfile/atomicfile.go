@@ -1,8 +1,8 @@
 // Package atomicfile writes files whole: through a temporary file in the same directory,
 // synced and renamed into place, so that a reader never sees a half-written file and a
-// failure leaves nothing behind. Unlike os.CreateTemp, whose files are always 0600, the
-// temporary file (and so the result) gets the mode any tool gives a new file: 0666 less
-// the process's umask, applied by the kernel. On a cluster's shared filesystem that is
+// failure leaves nothing behind. Unlike the standard library's CreateTemp, whose files
+// are always 0600, the temporary file (and so the result) gets the mode any tool gives a
+// new file: 0666 less the process's umask, applied by the kernel. On a cluster's shared filesystem that is
 // what lets colleagues read a result.
 package atomicfile
 
