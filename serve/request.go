@@ -275,22 +275,7 @@ func decodeImageString(s, field string) ([]byte, error) {
 		}
 		t = t[comma+1:]
 	}
-	if strings.ContainsAny(t, " \t\r\n") {
-		t = strings.Map(func(r rune) rune {
-			if r == ' ' || r == '\t' || r == '\r' || r == '\n' {
-				return -1
-			}
-			return r
-		}, t)
-	}
-	enc := base64.StdEncoding
-	if strings.ContainsAny(t, "-_") {
-		enc = base64.URLEncoding
-	}
-	if !strings.HasSuffix(t, "=") && len(t)%4 != 0 {
-		enc = enc.WithPadding(base64.NoPadding)
-	}
-	b, err := enc.DecodeString(t)
+	b, err := source.Base64(t) // as load_image and Hugging Face's clients write it
 	if err != nil {
 		var ce base64.CorruptInputError
 		if errors.As(err, &ce) {
