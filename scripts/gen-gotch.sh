@@ -26,6 +26,23 @@ if [ "$LT_CUDA" != 0 ]; then
   # CUDA=link: cuBLAS, cuDNN & co. are not here; the binary runs against another
   # machine's torch/lib, whose libraries find them. Their symbols stay unresolved here.
   [ "$LT_CUDA" = link ] && ld+=" -Wl,--allow-shlib-undefined"
+  # CUDA graphs (patch 0008) need the CUDA runtime headers with nvcc's crt/: the NVIDIA
+  # wheels beside a PyPI libtorch (scripts/libtorch.sh fetches them), else a toolkit.
+  # Their inline functions call the CUDA runtime: libcudart (the one libtorch_cuda loads)
+  # is linked too, and found at run time by RPATH here or LD_LIBRARY_PATH (the kit's run.sh).
+  cudainc= cudart=
+  for d in "$LT_DIR"/../nvidia/*/include "${CUDA_HOME:-/usr/local/cuda}/include"; do
+    [ -f "$d/cuda_runtime_api.h" ] && [ -f "$d/crt/host_config.h" ] || continue
+    for l in "$d"/../lib/libcudart.so.* "$d"/../lib64/libcudart.so.*; do
+      [ -f "$l" ] && { cudainc=$(cd "$d" && pwd); cudart=$(cd "$(dirname "$l")" && pwd)/$(basename "$l"); break 2; }
+    done
+  done
+  if [ -n "$cudainc" ]; then
+    cxx+=" -DZS_CUDA_GRAPHS -I$cudainc"
+    ld+=" -L$(dirname "$cudart") -Wl,-rpath,$(dirname "$cudart") -l:$(basename "$cudart")"
+  else
+    log "no CUDA runtime headers (cuda_runtime_api.h with crt/) and libcudart found: CUDA graphs not built in"
+  fi
 fi
 ld+=" -ltorch_cpu -lc10 -lstdc++"
 

@@ -68,6 +68,9 @@ pypi_libtorch() {
   fi
   nvidia_libs "$dir" .complete-nvidia-min $nvidia_min
   [ "${CUDA:-0}" = 1 ] && nvidia_libs "$dir" .complete-nvidia-cuda $nvidia_cuda
+  if [ "${CUDA:-0}" != 0 ] && [ -n "$TV_NVIDIA_HEADERS" ]; then
+    nvidia_libs "$dir" .complete-nvidia-headers $TV_NVIDIA_HEADERS
+  fi
   echo "$dir"
 }
 

@@ -24,6 +24,8 @@ torch_facts() {
       nvidia-cufft-cu12==11.0.2.54 nvidia-curand-cu12==10.3.2.106 nvidia-cusolver-cu12==11.4.5.107
       nvidia-cusparse-cu12==12.1.0.106 nvidia-nccl-cu12==2.18.1 nvidia-nvtx-cu12==12.1.105
       nvidia-nvjitlink-cu12==12.1.105"
+    # CUDA graphs (gotch patch 0008) are not built for 2.1.0: its CUDA headers need nvcc's.
+    TV_NVIDIA_HEADERS=""
     ;;
   2.11.0)
     # The PyPI wheel is the CUDA 13.0 build, C++11 ABI (manylinux_2_28).
@@ -36,6 +38,9 @@ torch_facts() {
       nvidia-nvjitlink==13.0.88 nvidia-cuda-nvrtc==13.0.88 nvidia-nvtx==13.0.85
       nvidia-cudnn-cu13==9.19.0.56 nvidia-cusparselt-cu13==0.8.0 nvidia-nccl-cu13==2.28.9
       nvidia-nvshmem-cu13==3.4.5"
+    # CUDA=1 or link: the headers that at::cuda::CUDAGraph's need beside the runtime's
+    # (crt/host_config.h, 134 kB), for CUDA graphs (gotch patch 0008).
+    TV_NVIDIA_HEADERS="nvidia-cuda-crt==13.0.88"
     ;;
   *) return 1 ;;
   esac

@@ -497,21 +497,24 @@ class Kit:
     def tower(self):
         rows = []
         model = self.full_model()
-        batches = "1,8" if self.a.quick else "1,8,64"
+        batches = "1,8" if self.a.quick else "1,8,64,256"
         # on CPU (the dry run) fp32 at batch 1 and 2: bf16 without AVX-512's bf16 instructions
         # is emulated, and the full-size model at batch 8 then outlasts a child's 10 minutes
         dtypes = ["fp16", "bf16"] if self.a.device.startswith("cuda") else ["fp32"]
         if not self.a.device.startswith("cuda"):
             batches = "1,2"
         n = "0" if self.a.device.startswith("cuda") else "1"  # 0: 3..20 calls by batch size
-        sides = ["go" + ("-" + a if a else "") for a in self.attns()] + ["hf-" + x for x in self.a.hf_attn.split(",")]
+        sides_go = ["go" + ("-" + a if a else "") for a in self.attns()]
+        sides = sides_go + ["hf-" + x for x in self.a.hf_attn.split(",")]
         for dt in dtypes:
             runs = {}
             for side in sides:
                 try:
                     if side.startswith("go"):
+                        # the default attention (the last listed) also captures each batch in a CUDA graph
+                        graph = ["-graph"] if side == sides_go[-1] else []
                         runs[side] = self.child("go", ["tower"] + self.common(model, dt) + self.go_attn(side[3:]) +
-                                                ["-batches", batches, "-n", n], 600)
+                                                ["-batches", batches, "-n", n] + graph, 600)
                     else:
                         runs[side] = self.child("hf", ["tower"] + self.hf_common(model, dt) +
                                                 ["--batches", batches, "--n", n, "--attn", side[3:]], 600)
@@ -528,7 +531,14 @@ class Kit:
                     if "error" in runs[side]:
                         r["error"] = runs[side]["error"]
                     row[side] = r
-                log("tower", dt, b, {s: row[s].get("images_per_s") for s in sides})
+                # the CUDA graph of the default attention: a column of its own (item 3 of issue 22)
+                g = row[sides_go[-1]]
+                if "graph" in g or "graph_error" in g:
+                    row["go-graph"] = {"tower": g.pop("graph", None), "gpu_peak_mib": g.get("gpu_peak_mib"),
+                                       **{k[len("graph_"):]: g.pop(k) for k in list(g) if k.startswith("graph_")}}
+                    if row["go-graph"]["tower"]:
+                        row["go-graph"]["images_per_s"] = 1 / row["go-graph"]["tower"]["min"]
+                log("tower", dt, b, {s: row[s].get("images_per_s") for s in row if s.startswith(("go", "hf"))})
                 rows.append(row)
         return rows
 
@@ -627,10 +637,44 @@ class Kit:
     def write(self):
         os.makedirs(self.a.out, exist_ok=True)
         self.report["seconds"] = time.time() - T0
+        self.report["rows"] = flat_rows(self.report)
         with open(os.path.join(self.a.out, "report.json"), "w") as f:
             json.dump(self.report, f, indent=1, default=str)
         with open(os.path.join(self.a.out, "REPORT.md"), "w") as f:
             f.write(render(self.report))
+
+
+def flat_rows(r):
+    """report.json's summary (issue 22, item 7): one row per metric, batch, dtype and
+    attention with the Go figure, transformers' and their ratio (higher is better for Go
+    in every metric: rates, or HF's time over Go's for times)."""
+    rows = []
+
+    def add(metric, batch, dtype, attn, go, hf, higher=True):
+        ratio = None
+        if go and hf:
+            ratio = go / hf if higher else hf / go
+        rows.append({"metric": metric, "batch": batch, "dtype": dtype, "attention": attn, "go": go, "hf": hf, "ratio": ratio})
+
+    for t in r["steps"].get("tower") or []:
+        ips = lambda k: (t.get(k) or {}).get("images_per_s")
+        for attn in ("eager", "sdpa"):
+            if "go-" + attn in t and "hf-" + attn in t:
+                add("tower_images_per_s", t["batch"], t["dtype"], attn, ips("go-" + attn), ips("hf-" + attn))
+        if "go-graph" in t and "hf-sdpa" in t:
+            add("tower_images_per_s", t["batch"], t["dtype"], "sdpa, Go in a CUDA graph", ips("go-graph"), ips("hf-sdpa"))
+        for side in ("go-sdpa", "go-eager", "go-graph", "hf-sdpa", "hf-eager"):
+            if t.get(side, {}).get("gpu_peak_mib") is not None:
+                rows.append({"metric": "gpu_peak_mib", "batch": t["batch"], "dtype": t["dtype"], "side": side,
+                             "value": t[side]["gpu_peak_mib"]})
+    tx = {x["side"]: x for x in r["steps"].get("text") or []}
+    for side in [s for s in tx if s.startswith("go")]:
+        g, h = (tx[side].get("text") or {}).get("min"), (tx.get("hf", {}).get("text") or {}).get("min")
+        add("text_pass_s", r.get("labels_k"), tx[side]["dtype"], side[3:] or "default", g, h, higher=False)
+    cl = r["steps"].get("classify")
+    if cl and "go" in cl:
+        add("classify_images_per_s", 64, cl.get("dtype"), "default", cl["go"].get("images_per_s"), cl["hf"].get("images_per_s"))
+    return rows
 
 
 def fmt(x, spec="%.3g"):
@@ -693,19 +737,41 @@ def render(r):
         out.append("")
     tw = r["steps"].get("tower")
     if tw:
-        sides = [k for k in tw[0] if k not in ("dtype", "batch")]
+        sides = []
+        for t in tw:
+            sides += [k for k in t if k not in ("dtype", "batch") and k not in sides]
         out += ["## Image tower (%s, synthetic pixels), images/s (best of n); in parentheses the process's peak GPU MiB "
                 "(all batch sizes); Go/HF against each transformers attention" % r.get("bench_model", "?"), "",
                 "| dtype | batch | " + " | ".join(sides) + " | ratios (img/s) |",
                 "|---|---|" + "---|" * (len(sides) + 1)]
         for t in tw:
-            ips = {s: t[s].get("images_per_s") for s in sides}
-            cells = ["%s (%s)" % (fmt(ips[s], "%.1f"), fmt(t[s].get("gpu_peak_mib"), "%d")) for s in sides]
+            ips = {s: t.get(s, {}).get("images_per_s") for s in sides}
+            cells = ["%s (%s)" % (fmt(ips[s], "%.1f"), fmt(t.get(s, {}).get("gpu_peak_mib"), "%d")) for s in sides]
             gos = [x for x in sides if x.startswith("go")]
             ratios = ["%s/%s %s" % (g, h, fmt(ips[g] / ips[h], "%.2f") if ips[g] and ips[h] else "-")
                       for g in gos for h in sides if h.startswith("hf")]
             out.append("| %s | %d | %s | %s |" % (t["dtype"], t["batch"], " | ".join(cells), "; ".join(ratios)))
         out.append("")
+        graphs = [t for t in tw if "go-graph" in t]
+        if graphs:
+            out += ["CUDA graphs (`go-graph`: the default attention's forward captured per batch size, "
+                    "`clip.Model.CaptureImages`; upload, replay and download timed): output vs the uncaptured forward, "
+                    "and latency per call against transformers'.", "",
+                    "| dtype | batch | bit-identical | max \\|Δ\\| | capture s | ms per call, graph | ms per call, " +
+                    " / ".join(s for s in sides if s.startswith("hf")) + " | graph / HF |", "|---|---|---|---|---|---|---|---|"]
+            for t in graphs:
+                g = t["go-graph"]
+                if g.get("error"):
+                    out.append("| %s | %d | error: %s | | | | | |" % (t["dtype"], t["batch"], g["error"][-200:].replace("\n", " ")))
+                    continue
+                ms = lambda r: r["tower"]["min"] * t["batch"] * 1000 if r and r.get("tower") else None
+                hf = [ms(t.get(s)) for s in sides if s.startswith("hf")]
+                out.append("| %s | %d | %s (%s/%s) | %s | %s | %s | %s | %s |" % (
+                    t["dtype"], t["batch"], "yes" if g.get("identical") else "NO", g.get("same_values"), g.get("values"),
+                    fmt(g.get("max_abs_diff")), fmt(g.get("capture_s"), "%.2f"), fmt(ms(g), "%.3f"),
+                    " / ".join(fmt(x, "%.3f") for x in hf),
+                    " / ".join(fmt(ms(g) / x, "%.2f") if ms(g) and x else "-" for x in hf)))
+            out.append("")
     tx = r["steps"].get("text")
     if tx:
         out += ["## %d-label text pass" % r.get("labels_k", 1000), "", "| side | dtype | seconds | GPU MiB |", "|---|---|---|---|"]

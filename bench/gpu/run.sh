@@ -11,5 +11,9 @@ cd "$(dirname "$0")"
 py=${PYTHON:-python3}
 lib=$("$py" -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), "lib"))') || {
   echo "run.sh: $py cannot import torch" >&2; exit 1; }
-export LD_LIBRARY_PATH="$PWD/lib:$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# The CUDA runtime the binaries NEED directly (CUDA graphs, gotch patch 0008) is the one
+# torch's libraries load: the NVIDIA wheels' nvidia/*/lib beside torch/.
+path="$PWD/lib:$lib"
+for d in "$lib"/../../nvidia/*/lib; do [ -d "$d" ] && path+=":$d"; done
+export LD_LIBRARY_PATH="$path${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 exec "$py" kit.py "$@"

@@ -94,12 +94,7 @@ type gpuReport struct {
 			Torch        string `json:"torch"`
 			Transformers string `json:"transformers"`
 		} `json:"env"`
-		Tower []struct {
-			DType string  `json:"dtype"`
-			Batch int     `json:"batch"`
-			Go    gpuSide `json:"go"`
-			HF    gpuSide `json:"hf"`
-		} `json:"tower"`
+		Tower    []gpuTowerRow `json:"tower"`
 		Classify struct {
 			DType string `json:"dtype"`
 			Go    struct {
@@ -117,6 +112,53 @@ type gpuReport struct {
 
 type gpuSide struct {
 	ImagesPerSec float64 `json:"images_per_s"`
+}
+
+// gpuTowerRow is one dtype and batch of the kit's tower step: its sides are keys
+// ("go" and "hf" in the first kit; "go-eager", "go-sdpa", "go-graph", "hf-sdpa",
+// "hf-eager" since the kit compares attentions).
+type gpuTowerRow struct {
+	DType string
+	Batch int
+	Sides map[string]gpuSide
+	Go    gpuSide // the Go default attention's column: go-sdpa, else go
+	HF    gpuSide // transformers' default (SDPA): hf-sdpa, else hf
+}
+
+func (r *gpuTowerRow) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	r.Sides = map[string]gpuSide{}
+	for k, v := range raw {
+		var err error
+		switch {
+		case k == "dtype":
+			err = json.Unmarshal(v, &r.DType)
+		case k == "batch":
+			err = json.Unmarshal(v, &r.Batch)
+		case strings.HasPrefix(k, "go") || strings.HasPrefix(k, "hf"):
+			var s gpuSide
+			if json.Unmarshal(v, &s) == nil { // a side that failed holds an error, not a number
+				r.Sides[k] = s
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("tower row %s: %w", k, err)
+		}
+	}
+	r.Go, r.HF = r.first("go-sdpa", "go"), r.first("hf-sdpa", "hf")
+	return nil
+}
+
+func (r *gpuTowerRow) first(keys ...string) gpuSide {
+	for _, k := range keys {
+		if s, ok := r.Sides[k]; ok {
+			return s
+		}
+	}
+	return gpuSide{}
 }
 
 func readJSON(path string, v any) error {

@@ -108,6 +108,7 @@ func childTower(args []string) error {
 	n := fs.Int("n", 5, "timed calls")
 	batch := fs.Int("batch", 1, "images per call")
 	batches := fs.String("batches", "", "several batch sizes in this process, comma-separated (e.g. 1,8,64); overrides -batch")
+	graphs := fs.Bool("graph", false, "with -batches on CUDA: also capture each batch size in a CUDA graph, check its output against the uncaptured forward bit for bit, and time its replays")
 	fs.Parse(args)
 	opts, err := mf.options()
 	if err != nil {
@@ -119,7 +120,7 @@ func childTower(args []string) error {
 	}
 	defer m.Close()
 	if *batches != "" {
-		return towerBatches(m, *batches, *n)
+		return towerBatches(m, *batches, *n, *graphs)
 	}
 	px := synthPixels(m.Config().Vision, *batch)
 	t := time.Now()
@@ -141,7 +142,7 @@ func childTower(args []string) error {
 
 // towerBatches times GetImageFeatures at each batch size (one warm-up call each) in
 // this process: for a GPU, where a fresh process per figure costs a CUDA context.
-func towerBatches(m *clip.Model, list string, n int) error {
+func towerBatches(m *clip.Model, list string, n int, graphs bool) error {
 	res := map[string]any{}
 	for _, s := range strings.Split(list, ",") {
 		b, err := strconv.Atoi(s)
@@ -166,10 +167,56 @@ func towerBatches(m *clip.Model, list string, n int) error {
 			}
 			lat = append(lat, since(t)/float64(b))
 		}
-		res[s] = map[string]any{"first_s": first, "tower": stats(lat)}
+		r := map[string]any{"first_s": first, "tower": stats(lat)}
+		if graphs {
+			if err := towerGraph(m, px, reps, r); err != nil {
+				r["graph_error"] = err.Error()
+			}
+		}
+		res[s] = r
 	}
 	res["peak_rss"] = procStatus("VmHWM")
 	return emit(res)
+}
+
+// towerGraph captures the tower at px's batch size in a CUDA graph, compares one replay
+// with the uncaptured forward (bit for bit, and max |Δ|), and times reps replays
+// (upload, replay and download included, as the uncaptured figure).
+func towerGraph(m *clip.Model, px clip.Pixels, reps int, r map[string]any) error {
+	t := time.Now()
+	ig, err := m.CaptureImages(px.Batch, false)
+	if err != nil {
+		return err
+	}
+	defer ig.Close()
+	r["graph_capture_s"] = since(t)
+	want, err := m.GetImageFeatures(px)
+	if err != nil {
+		return err
+	}
+	got, err := ig.Run(px)
+	if err != nil {
+		return err
+	}
+	same, maxd := 0, 0.0
+	for i, w := range want.Data {
+		if math.Float32bits(w) == math.Float32bits(got.Data[i]) {
+			same++
+		}
+		maxd = math.Max(maxd, math.Abs(float64(w)-float64(got.Data[i])))
+	}
+	r["graph_identical"] = same == len(want.Data)
+	r["graph_same_values"], r["graph_values"], r["graph_max_abs_diff"] = same, len(want.Data), maxd
+	var lat []float64
+	for i := 0; i < reps; i++ {
+		t := time.Now()
+		if _, err := ig.Run(px); err != nil {
+			return err
+		}
+		lat = append(lat, since(t)/float64(px.Batch))
+	}
+	r["graph"] = stats(lat)
+	return nil
 }
 
 // childLoad: clip.Load (and optionally the first image forward, which faults in the

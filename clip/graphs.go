@@ -1,0 +1,186 @@
+package clip
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"unsafe"
+
+	"github.com/sugarme/gotch/ts"
+
+	"github.com/zeroshot-clip/zeroshot/internal/torch"
+)
+
+// ImageGraph is the image tower at one batch size captured in a CUDA graph
+// (torch.cuda.graph's at::cuda::CUDAGraph): Run replays the ≈ 600 kernels of one
+// forward with one launch, the way to low latency at small batches, where launching
+// them one by one costs more than computing them. The kernels are the ones the
+// uncaptured forward runs on the same shapes, so the results are meant to be
+// bit-identical to ImageEmbeds / GetImageFeatures for the same batch (the GPU kit's
+// tower step checks that on the device, and the report says whether they were).
+//
+// A graph holds its own memory (one forward's activations at its batch size) until
+// Close; it is safe for concurrent use, its calls running on the model's thread.
+type ImageGraph struct {
+	m         *Model
+	batch     int
+	normalize bool
+	graph     *torch.Graph
+	in, out   *ts.Tensor // the static input the capture reads and the output it writes
+}
+
+// CaptureImages captures the image tower for batches of exactly batch images on the
+// model's CUDA device: ImageEmbeds with normalize, GetImageFeatures without. It runs
+// one uncaptured warm-up forward on the graph's stream first, as torch.cuda.graph's
+// documentation asks. CPU models and binaries without CUDA graphs get an error
+// (errors.Is ErrUnsupported).
+func (m *Model) CaptureImages(batch int, normalize bool) (*ImageGraph, error) {
+	if !m.dev.CUDA {
+		return nil, &DeviceError{Device: m.dev, DType: m.dtype, Err: ErrUnsupported, Reason: "CUDA graphs need a CUDA device"}
+	}
+	if batch < 1 {
+		return nil, &InputError{"batch", fmt.Sprintf("batch size %d: must be at least 1", batch)}
+	}
+	if !torch.GraphsBuilt() {
+		return nil, &DeviceError{Device: m.dev, DType: m.dtype, Err: ErrUnsupported, Reason: torch.ErrNoGraphs.Error()}
+	}
+	ig := &ImageGraph{m: m, batch: batch, normalize: normalize}
+	err := m.worker.Do(func() error {
+		if m.closed {
+			return ErrClosed
+		}
+		err := ig.capture()
+		if err != nil {
+			ig.free()
+		}
+		return err
+	})
+	if errors.Is(err, torch.ErrClosed) {
+		return nil, ErrClosed
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ig, nil
+}
+
+// capture allocates the static input, warms up and captures (on the worker thread).
+func (ig *ImageGraph) capture() error {
+	m, v := ig.m, ig.m.cfg.Vision
+	shape := []int64{int64(ig.batch), int64(v.NumChannels), int64(v.ImageSize), int64(v.ImageSize)}
+	in, err := ts.Zeros(shape, m.dtype.gotch(), m.dev.gotch())
+	if err != nil {
+		return torchError("zeros", err)
+	}
+	ig.in = in
+	if ig.graph, err = torch.NewGraph(m.dev.Index); err != nil {
+		return err
+	}
+	if err := ig.graph.OnStream(func() error { _, err := ig.forward(false); return err }); err != nil {
+		return fmt.Errorf("clip: CUDA graph warm-up: %w", err)
+	}
+	return ig.graph.Capture(func() error {
+		out, err := ig.forward(true)
+		ig.out = out
+		return err
+	})
+}
+
+// forward runs the tower on the static input; keep returns its output (else freed).
+func (ig *ImageGraph) forward(keep bool) (*ts.Tensor, error) {
+	m := ig.m
+	var s torch.Scope
+	defer s.Free()
+	g := &graph{s: &s, dtype: m.dtype, dev: m.dev, attn: m.attn}
+	f := g.linear(m.VisionModel.forward(g, ig.in, int64(ig.batch)), &m.VisualProjection)
+	if ig.normalize {
+		f = m.normalize(g, f)
+	}
+	if g.err != nil {
+		return nil, g.err
+	}
+	if f == nil {
+		return nil, errNilTensor
+	}
+	if keep {
+		return s.Keep(f), nil
+	}
+	return nil, nil
+}
+
+// Batch is the number of images each Run takes.
+func (ig *ImageGraph) Batch() int { return ig.batch }
+
+// Run copies px into the graph's input, replays the graph and copies the output back:
+// normalized image embeddings or image features, as captured. px.Batch must be the
+// graph's batch size.
+func (ig *ImageGraph) Run(px Pixels) (Matrix, error) {
+	if err := px.check(ig.m.cfg.Vision); err != nil {
+		return Matrix{}, err
+	}
+	if px.Batch != ig.batch {
+		return Matrix{}, &InputError{"pixel_values", fmt.Sprintf("batch of %d images, the graph was captured for %d", px.Batch, ig.batch)}
+	}
+	var out Matrix
+	err := ig.m.worker.Do(func() error {
+		if ig.m.closed || ig.graph == nil {
+			return ErrClosed
+		}
+		if err := uploadInto(ig.in, px.Data); err != nil {
+			return err
+		}
+		if err := ig.graph.Replay(); err != nil {
+			return err
+		}
+		g := &graph{s: &torch.Scope{}, dtype: ig.m.dtype, dev: ig.m.dev}
+		return g.copyOut(map[*Matrix]*ts.Tensor{&out: ig.out})
+	})
+	if errors.Is(err, torch.ErrClosed) {
+		return Matrix{}, ErrClosed
+	}
+	return out, err
+}
+
+// Close frees the graph, its memory and its input and output tensors. Idempotent;
+// call it before the model's Close.
+func (ig *ImageGraph) Close() error {
+	err := ig.m.worker.Do(func() error { ig.free(); return nil })
+	if errors.Is(err, torch.ErrClosed) {
+		return nil // the model's worker is gone, and with it libtorch's tensors' owner
+	}
+	return err
+}
+
+func (ig *ImageGraph) free() {
+	for _, t := range []*ts.Tensor{ig.out, ig.in} {
+		if t != nil {
+			_ = t.Drop()
+		}
+	}
+	ig.in, ig.out = nil, nil
+	if ig.graph != nil {
+		ig.graph.Close()
+		ig.graph = nil
+	}
+}
+
+// uploadInto copies Go floats into dst (on any device, in its dtype) with one copy_,
+// reading the slice in place.
+func uploadInto(dst *ts.Tensor, data []float32) error {
+	shape, err := dst.Size()
+	if err != nil {
+		return torchError("size", err)
+	}
+	var pin runtime.Pinner
+	pin.Pin(&data[0])
+	defer pin.Unpin()
+	view, err := torch.FromBlob(unsafe.Pointer(&data[0]), shape, nil, Float32.gotch())
+	if err != nil {
+		return err
+	}
+	defer view.Drop()
+	if err := torch.CopyInto(dst, view); err != nil {
+		return torchError("copy_", err)
+	}
+	return nil
+}
