@@ -5,7 +5,7 @@
 //	gobench run [flags]          run every measurement, write bench/REPORT.md and bench/report.json
 //	gobench images -dir D -n N   write N distinct 2560×1600 JPEGs (the benchmark's images)
 //	gobench convert SRC DST DT   clip.Convert (float32 / bfloat16)
-//	gobench load|tower|batching|steady|throughput|bf16|process|parity|text|labels ...
+//	gobench load|tower|batching|steady|throughput|each|bf16|process|parity|text|labels ...
 //	                             one measurement in this process; prints one JSON line
 //	gobench scale [flags]        the scale benchmark (BENCH_SIZE=scale): bench/SCALE.md, bench/scale.json
 //	gobench scale-images -dir D -n N   N small generated images and a few unreadable files
@@ -51,6 +51,8 @@ func main() {
 		err = childSteady(args)
 	case "throughput":
 		err = childThroughput(args)
+	case "each":
+		err = childEach(args)
 	case "bf16":
 		err = childBF16(args)
 	case "process":
@@ -85,7 +87,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: gobench run|images|convert|load|tower|batching|steady|throughput|bf16|process|parity|text|tvpre|labels|report|scale|scale-report|scale-images|compare [flags]")
+	fmt.Fprintln(os.Stderr, "usage: gobench run|images|convert|load|tower|batching|steady|throughput|each|bf16|process|parity|text|tvpre|labels|report|scale|scale-report|scale-images|compare [flags]")
 	os.Exit(2)
 }
 
