@@ -389,29 +389,17 @@ func childThroughput(args []string) error {
 	fs := flag.NewFlagSet("throughput", flag.ExitOnError)
 	var mf modelFlags
 	mf.register(fs)
-	imagesFile := fs.String("images", "", "file listing the images, one per line")
-	labelsFile := fs.String("labels", "", "file listing the labels, one per line")
-	nImages := fs.Int("n", 0, "use the first n images (0: all)")
-	nLabels := fs.Int("k", 0, "use the first k labels (0: all)")
+	var in inputFlags
+	in.register(fs)
 	batch := fs.Int("batch", 8, "images per image forward")
 	fs.Parse(args)
 	zopts, err := mf.zeroshotOptions()
 	if err != nil {
 		return err
 	}
-	paths, err := readLabels(*imagesFile)
+	paths, labels, err := in.read()
 	if err != nil {
 		return err
-	}
-	labels, err := readLabels(*labelsFile)
-	if err != nil {
-		return err
-	}
-	if *nImages > 0 && *nImages < len(paths) {
-		paths = paths[:*nImages]
-	}
-	if *nLabels > 0 && *nLabels < len(labels) {
-		labels = labels[:*nLabels]
 	}
 	tl := time.Now()
 	c, err := zeroshot.Open(mf.model, zopts)

@@ -23,29 +23,17 @@ func childEach(args []string) error {
 	fs := flag.NewFlagSet("each", flag.ExitOnError)
 	var mf modelFlags
 	mf.register(fs)
-	imagesFile := fs.String("images", "", "file listing the images, one per line")
-	labelsFile := fs.String("labels", "", "file listing the labels, one per line")
-	nImages := fs.Int("n", 0, "use the first n images (0: all)")
-	nLabels := fs.Int("k", 0, "use the first k labels (0: all)")
+	var in inputFlags
+	in.register(fs)
 	batch := fs.Int("batch", 64, "images per forward (EachOptions.BatchSize)")
 	fs.Parse(args)
 	zopts, err := mf.zeroshotOptions()
 	if err != nil {
 		return err
 	}
-	paths, err := readLabels(*imagesFile)
+	paths, labels, err := in.read()
 	if err != nil {
 		return err
-	}
-	labels, err := readLabels(*labelsFile)
-	if err != nil {
-		return err
-	}
-	if *nImages > 0 && *nImages < len(paths) {
-		paths = paths[:*nImages]
-	}
-	if *nLabels > 0 && *nLabels < len(labels) {
-		labels = labels[:*nLabels]
 	}
 	c, err := zeroshot.Open(mf.model, zopts)
 	if err != nil {
@@ -137,4 +125,34 @@ func decodeAll(c *zeroshot.Classifier, paths []string) (float64, error) {
 		}
 	}
 	return s, nil
+}
+
+// inputFlags are the -images, -labels, -n and -k flags of the end-to-end children.
+type inputFlags struct {
+	images, labels *string
+	n, k           *int
+}
+
+func (f *inputFlags) register(fs *flag.FlagSet) {
+	f.images = fs.String("images", "", "file listing the images, one per line")
+	f.labels = fs.String("labels", "", "file listing the labels, one per line")
+	f.n = fs.Int("n", 0, "use the first n images (0: all)")
+	f.k = fs.Int("k", 0, "use the first k labels (0: all)")
+}
+
+// read returns the first n image paths and k labels of the two files.
+func (f *inputFlags) read() (paths, labels []string, err error) {
+	if paths, err = readLabels(*f.images); err != nil {
+		return nil, nil, err
+	}
+	if labels, err = readLabels(*f.labels); err != nil {
+		return nil, nil, err
+	}
+	if *f.n > 0 && *f.n < len(paths) {
+		paths = paths[:*f.n]
+	}
+	if *f.k > 0 && *f.k < len(labels) {
+		labels = labels[:*f.k]
+	}
+	return paths, labels, nil
 }
