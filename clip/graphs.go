@@ -126,19 +126,81 @@ func (ig *ImageGraph) Run(px Pixels) (Matrix, error) {
 		if ig.m.closed || ig.graph == nil {
 			return ErrClosed
 		}
-		if err := uploadInto(ig.in, px.Data); err != nil {
-			return err
-		}
-		if err := ig.graph.Replay(); err != nil {
-			return err
-		}
-		g := &graph{s: &torch.Scope{}, dtype: ig.m.dtype, dev: ig.m.dev}
-		return g.copyOut(map[*Matrix]*ts.Tensor{&out: ig.out})
+		var err error
+		out, err = ig.run(px)
+		return err
 	})
 	if errors.Is(err, torch.ErrClosed) {
 		return Matrix{}, ErrClosed
 	}
 	return out, err
+}
+
+// run fills the input, replays and copies the output back (on the worker thread).
+func (ig *ImageGraph) run(px Pixels) (Matrix, error) {
+	var out Matrix
+	if err := uploadInto(ig.in, px.Data); err != nil {
+		return out, err
+	}
+	if err := ig.graph.Replay(); err != nil {
+		return out, err
+	}
+	g := &graph{s: &torch.Scope{}, dtype: ig.m.dtype, dev: ig.m.dev}
+	err := g.copyOut(map[*Matrix]*ts.Tensor{&out: ig.out})
+	return out, err
+}
+
+// graphKey names one of the graphs Options.CUDAGraphs keeps.
+type graphKey struct {
+	batch     int
+	normalize bool
+}
+
+// imageGraphed is imageSide through the model's graph for px's batch size, captured
+// now if this is the first batch of that size.
+func (m *Model) imageGraphed(px Pixels, normalize bool) (Matrix, error) {
+	var out Matrix
+	err := m.worker.Do(func() error {
+		if m.closed {
+			return ErrClosed
+		}
+		key := graphKey{px.Batch, normalize}
+		ig := m.graphs[key]
+		if ig == nil {
+			ig = &ImageGraph{m: m, batch: px.Batch, normalize: normalize}
+			if err := ig.capture(); err != nil {
+				ig.free()
+				return fmt.Errorf("clip: capturing the image tower at batch %d in a CUDA graph: %w", px.Batch, err)
+			}
+			if m.graphs == nil {
+				m.graphs = map[graphKey]*ImageGraph{}
+			}
+			m.graphs[key] = ig
+		}
+		var err error
+		out, err = ig.run(px)
+		return err
+	})
+	if errors.Is(err, torch.ErrClosed) {
+		return Matrix{}, ErrClosed
+	}
+	return out, err
+}
+
+// checkGraphs refuses Options.CUDAGraphs where there are none.
+func checkGraphs(opts Options) error {
+	switch {
+	case opts.CUDAGraphs < 0:
+		return &DeviceError{Device: opts.Device, DType: opts.DType, Err: ErrUnsupported,
+			Reason: fmt.Sprintf("CUDAGraphs %d: want 0 (none) or the largest batch to replay", opts.CUDAGraphs)}
+	case opts.CUDAGraphs == 0:
+		return nil
+	case !opts.Device.CUDA:
+		return &DeviceError{Device: opts.Device, DType: opts.DType, Err: ErrUnsupported, Reason: "CUDA graphs need a CUDA device"}
+	case !torch.GraphsBuilt():
+		return &DeviceError{Device: opts.Device, DType: opts.DType, Err: ErrUnsupported, Reason: torch.ErrNoGraphs.Error()}
+	}
+	return nil
 }
 
 // Close frees the graph, its memory and its input and output tensors. Idempotent;

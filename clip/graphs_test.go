@@ -64,3 +64,44 @@ func noisePixels(v VisionConfig, batch, seed int) Pixels {
 	}
 	return px
 }
+
+// Options.CUDAGraphs: refused on CPU (and when negative) by Load, naming the reason.
+func TestCUDAGraphsOptionOnCPU(t *testing.T) {
+	skipWithoutFixtures(t)
+	for _, n := range []int{8, -1} {
+		_, err := Load(modelDir("tiny-l14"), Options{CUDAGraphs: n})
+		var de *DeviceError
+		require.ErrorAs(t, err, &de, "CUDAGraphs %d", n)
+		assert.ErrorIs(t, err, ErrUnsupported)
+		t.Log(err)
+	}
+}
+
+// On a CUDA device: a model with Options.CUDAGraphs gives, through its graphs (batches
+// up to 4) and without them (batch 5), the bits of a model without graphs.
+func TestCUDAGraphsOptionBitIdentical(t *testing.T) {
+	skipWithoutFixtures(t)
+	if !torch.CUDAAvailable() || !torch.GraphsBuilt() {
+		t.Skipf("needs a CUDA device and a build with CUDA graphs (CUDA available %v, graphs built %v)",
+			torch.CUDAAvailable(), torch.GraphsBuilt())
+	}
+	plain, err := Load(modelDir("tiny-l14"), Options{Device: CUDA(0), DType: Float16})
+	require.NoError(t, err)
+	defer plain.Close()
+	graphed, err := Load(modelDir("tiny-l14"), Options{Device: CUDA(0), DType: Float16, CUDAGraphs: 4})
+	require.NoError(t, err)
+	defer graphed.Close()
+	for _, batch := range []int{1, 3, 1, 5} {
+		px := noisePixels(plain.Config().Vision, batch, batch)
+		want, err := plain.ImageEmbeds(px)
+		require.NoError(t, err)
+		got, err := graphed.ImageEmbeds(px)
+		require.NoError(t, err)
+		assert.Equal(t, want, got, "batch %d", batch)
+		wantF, err := plain.GetImageFeatures(px)
+		require.NoError(t, err)
+		gotF, err := graphed.GetImageFeatures(px)
+		require.NoError(t, err)
+		assert.Equal(t, wantF, gotF, "features, batch %d", batch)
+	}
+}

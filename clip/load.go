@@ -37,6 +37,13 @@ type Options struct {
 	// transformers would (ResolveAttention: the config's _attn_implementation, else
 	// eager on libtorch 2.1.0 and SDPA on newer ones); AttnEager and AttnSDPA force one.
 	Attention AttnImplementation
+	// CUDAGraphs > 0 makes ImageEmbeds and GetImageFeatures replay CUDA graphs
+	// (CaptureImages) for batches of up to that many images on a CUDA device, where a
+	// forward is bound by launching its kernels: each batch size is captured on its
+	// first call and kept until Close (one forward's activations at that size each);
+	// larger batches run uncaptured. CPU devices and binaries without CUDA graphs get
+	// a DeviceError from Load.
+	CUDAGraphs int
 }
 
 // LoadInfo describes what Load read.
@@ -151,6 +158,9 @@ func Load(path string, opts Options) (*Model, error) {
 	if err := opts.Device.check(opts.DType); err != nil {
 		return nil, err
 	}
+	if err := checkGraphs(opts); err != nil {
+		return nil, err
+	}
 	ck, cfg, _, err := openModel(path)
 	if err != nil {
 		return nil, err
@@ -164,7 +174,7 @@ func Load(path string, opts Options) (*Model, error) {
 		ck.close()
 		return nil, withPath(err, cfgPath)
 	}
-	m := &Model{cfg: *cfg, dtype: opts.DType, dev: opts.Device, attn: attn}
+	m := &Model{cfg: *cfg, dtype: opts.DType, dev: opts.Device, attn: attn, graphMax: opts.CUDAGraphs}
 	b := m.bind(cfg)
 	if err := validate(ck, b.params, opts.AllowUnexpected); err != nil {
 		ck.close()

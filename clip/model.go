@@ -32,9 +32,11 @@ type Model struct {
 	info      LoadInfo
 	worker    *torch.Worker
 	owned     []*ts.Tensor
-	mapped    *mapping   // the weights file, while tensors view it
-	two, half *ts.Scalar // the exponents of _get_vector_norm
-	closed    bool       // set on the worker thread by Close
+	mapped    *mapping                 // the weights file, while tensors view it
+	two, half *ts.Scalar               // the exponents of _get_vector_norm
+	closed    bool                     // set on the worker thread by Close
+	graphMax  int                      // Options.CUDAGraphs
+	graphs    map[graphKey]*ImageGraph // captured on first use (worker thread only)
 	closeOnce sync.Once
 }
 
@@ -137,6 +139,9 @@ func (m *Model) imageSide(px Pixels, normalize bool) (Matrix, error) {
 	if err := px.check(m.cfg.Vision); err != nil {
 		return Matrix{}, err
 	}
+	if px.Batch <= m.graphMax {
+		return m.imageGraphed(px, normalize)
+	}
 	var out Matrix
 	err := m.run(func(g *graph) error {
 		f := g.linear(m.VisionModel.forward(g, g.floats(px.Data, px.shape(), m.dtype.gotch()), int64(px.Batch)), &m.VisualProjection)
@@ -214,6 +219,10 @@ func (m *Model) Close() error {
 // free drops every tensor the model owns (on the worker thread).
 func (m *Model) free() {
 	m.closed = true
+	for _, ig := range m.graphs {
+		ig.free()
+	}
+	m.graphs = nil
 	for _, t := range m.owned {
 		_ = t.Drop()
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/zeroshot-clip/zeroshot/zeroshot"
 )
 
-// clipOptions checks --device, --dtype and --threads (a usage error, before anything is
+// clipOptions checks --device, --dtype, --threads and --cuda-graphs (a usage error, before anything is
 // downloaded or loaded).
 func (m *modelFlags) clipOptions() (clip.Options, error) {
 	dev, err := clip.ParseDevice(m.device)
@@ -27,7 +27,13 @@ func (m *modelFlags) clipOptions() (clip.Options, error) {
 	if err != nil {
 		return clip.Options{}, err
 	}
-	return clip.Options{Device: dev, DType: dt, Threads: m.threads, Attention: attn}, nil
+	if m.graphs < 0 {
+		return clip.Options{}, exitUsage{fmt.Errorf("--cuda-graphs %d: want 0 (off) or the largest batch to replay", m.graphs)}
+	}
+	if m.graphs > 0 && !dev.CUDA {
+		return clip.Options{}, exitUsage{fmt.Errorf("--cuda-graphs %d needs --device cuda (CUDA graphs replay GPU kernels; the device is %s)", m.graphs, dev)}
+	}
+	return clip.Options{Device: dev, DType: dt, Threads: m.threads, Attention: attn, CUDAGraphs: m.graphs}, nil
 }
 
 // zeroshotOptions are the classifier options of the flags (checked as clipOptions).

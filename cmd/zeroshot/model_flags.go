@@ -19,6 +19,7 @@ type modelFlags struct {
 	device   string
 	dtype    string
 	threads  int
+	graphs   int // --cuda-graphs
 
 	// The parity profile (registerParity): which Python's numbers to reproduce.
 	parity    string
@@ -36,6 +37,7 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.device, "device", "cpu", "cpu, cuda or cuda:N (CUDA needs a CUDA build)")
 	fs.StringVar(&m.dtype, "dtype", "fp32", "fp32, or bf16 (CPU with AVX-512 BF16, or CUDA) / fp16 (CUDA)")
 	fs.IntVar(&m.threads, "threads", 0, "libtorch intra-op threads (0: libtorch's default, one per core)")
+	fs.IntVar(&m.graphs, "cuda-graphs", 0, "with --device cuda: replay the image tower from CUDA graphs for batches of up to N images, each size captured on first use (lower latency at small batches; 0: off)")
 }
 
 // parityHelp explains --parity in every command that has it.
