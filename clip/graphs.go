@@ -3,8 +3,6 @@ package clip
 import (
 	"errors"
 	"fmt"
-	"runtime"
-	"unsafe"
 
 	"github.com/sugarme/gotch/ts"
 
@@ -25,8 +23,8 @@ type ImageGraph struct {
 	m         *Model
 	batch     int
 	normalize bool
-	graph     *torch.Graph
-	in, out   *ts.Tensor // the static input the capture reads and the output it writes
+	cap       *captured
+	in        *ts.Tensor // the static input the capture reads
 }
 
 // CaptureImages captures the image tower for batches of exactly batch images on the
@@ -35,14 +33,11 @@ type ImageGraph struct {
 // documentation asks. CPU models and binaries without CUDA graphs get an error
 // (errors.Is ErrUnsupported).
 func (m *Model) CaptureImages(batch int, normalize bool) (*ImageGraph, error) {
-	if !m.dev.CUDA {
-		return nil, &DeviceError{Device: m.dev, DType: m.dtype, Err: ErrUnsupported, Reason: "CUDA graphs need a CUDA device"}
+	if err := checkGraphs(Options{Device: m.dev, DType: m.dtype, CUDAGraphs: 1}); err != nil && !emulateGraphs {
+		return nil, err
 	}
 	if batch < 1 {
 		return nil, &InputError{"batch", fmt.Sprintf("batch size %d: must be at least 1", batch)}
-	}
-	if !torch.GraphsBuilt() {
-		return nil, &DeviceError{Device: m.dev, DType: m.dtype, Err: ErrUnsupported, Reason: torch.ErrNoGraphs.Error()}
 	}
 	ig := &ImageGraph{m: m, batch: batch, normalize: normalize}
 	err := m.worker.Do(func() error {
@@ -73,39 +68,103 @@ func (ig *ImageGraph) capture() error {
 		return torchError("zeros", err)
 	}
 	ig.in = in
-	if ig.graph, err = torch.NewGraph(m.dev.Index); err != nil {
-		return err
-	}
-	if err := ig.graph.OnStream(func() error { _, err := ig.forward(false); return err }); err != nil {
-		return fmt.Errorf("clip: CUDA graph warm-up: %w", err)
-	}
-	return ig.graph.Capture(func() error {
-		out, err := ig.forward(true)
-		ig.out = out
-		return err
+	ig.cap, err = m.capture(func(g *graph) *ts.Tensor {
+		return m.features(g, g.linear(m.VisionModel.forward(g, ig.in, int64(ig.batch)), &m.VisualProjection), ig.normalize)
 	})
+	return err
 }
 
-// forward runs the tower on the static input; keep returns its output (else freed).
-func (ig *ImageGraph) forward(keep bool) (*ts.Tensor, error) {
-	m := ig.m
-	var s torch.Scope
-	defer s.Free()
-	g := &graph{s: &s, dtype: m.dtype, dev: m.dev, attn: m.attn}
-	f := g.linear(m.VisionModel.forward(g, ig.in, int64(ig.batch)), &m.VisualProjection)
-	if ig.normalize {
-		f = m.normalize(g, f)
+// captured is one forward captured in a CUDA graph; replay recomputes out in place.
+// Under emulateGraphs (set by tests only) there is no CUDA graph and replay runs the
+// forward again, so that the static inputs' plumbing is checked on a CPU.
+type captured struct {
+	graph *torch.Graph
+	out   *ts.Tensor
+	run   func(keep bool) (*ts.Tensor, error)
+}
+
+// emulateGraphs: tests only (see captured).
+var emulateGraphs = false
+
+func (c *captured) replay() error {
+	if c.graph != nil {
+		return c.graph.Replay()
 	}
-	if g.err != nil {
-		return nil, g.err
+	out, err := c.run(true)
+	if err != nil {
+		return err
 	}
-	if f == nil {
-		return nil, errNilTensor
+	_ = c.out.Drop()
+	c.out = out
+	return nil
+}
+
+func (c *captured) close() {
+	if c == nil {
+		return
 	}
-	if keep {
-		return s.Keep(f), nil
+	if c.out != nil {
+		_ = c.out.Drop() // before the graph's pool goes
+		c.out = nil
 	}
-	return nil, nil
+	if c.graph != nil {
+		c.graph.Close()
+		c.graph = nil
+	}
+}
+
+// capture makes a CUDA graph of fwd, which must read only tensors that outlive the
+// graph (its static inputs, the weights): one uncaptured warm-up run on the graph's
+// stream, then the captured run, whose output it keeps (every other tensor fwd makes
+// is freed). On the worker thread.
+func (m *Model) capture(fwd func(g *graph) *ts.Tensor) (*captured, error) {
+	c := &captured{}
+	c.run = func(keep bool) (*ts.Tensor, error) {
+		var s torch.Scope
+		defer s.Free()
+		g := &graph{s: &s, dtype: m.dtype, dev: m.dev, attn: m.attn}
+		f := fwd(g)
+		switch {
+		case g.err != nil:
+			return nil, g.err
+		case f == nil:
+			return nil, errNilTensor
+		case keep:
+			return s.Keep(f), nil
+		}
+		return nil, nil
+	}
+	if emulateGraphs {
+		var err error
+		c.out, err = c.run(true)
+		return c, err
+	}
+	var err error
+	if c.graph, err = torch.NewGraph(m.dev.Index); err != nil {
+		return nil, err
+	}
+	if err := c.graph.OnStream(func() error { _, err := c.run(false); return err }); err != nil {
+		c.close()
+		return nil, fmt.Errorf("clip: CUDA graph warm-up: %w", err)
+	}
+	err = c.graph.Capture(func() error {
+		var err error
+		c.out, err = c.run(true)
+		return err
+	})
+	if err != nil {
+		c.close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// features is a tower's projected output, normalized or not.
+func (m *Model) features(g *graph, f *ts.Tensor, normalize bool) *ts.Tensor {
+	if normalize {
+		return m.normalize(g, f)
+	}
+	return f
 }
 
 // Batch is the number of images each Run takes.
@@ -123,7 +182,7 @@ func (ig *ImageGraph) Run(px Pixels) (Matrix, error) {
 	}
 	var out Matrix
 	err := ig.m.worker.Do(func() error {
-		if ig.m.closed || ig.graph == nil {
+		if ig.m.closed || ig.cap == nil {
 			return ErrClosed
 		}
 		var err error
@@ -139,14 +198,14 @@ func (ig *ImageGraph) Run(px Pixels) (Matrix, error) {
 // run fills the input, replays and copies the output back (on the worker thread).
 func (ig *ImageGraph) run(px Pixels) (Matrix, error) {
 	var out Matrix
-	if err := uploadInto(ig.in, px.Data); err != nil {
-		return out, err
+	if err := torch.CopyFrom(ig.in, px.Data); err != nil {
+		return out, torchError("copy_", err)
 	}
-	if err := ig.graph.Replay(); err != nil {
+	if err := ig.cap.replay(); err != nil {
 		return out, err
 	}
 	g := &graph{s: &torch.Scope{}, dtype: ig.m.dtype, dev: ig.m.dev}
-	err := g.copyOut(map[*Matrix]*ts.Tensor{&out: ig.out})
+	err := g.copyOut(map[*Matrix]*ts.Tensor{&out: ig.cap.out})
 	return out, err
 }
 
@@ -214,35 +273,10 @@ func (ig *ImageGraph) Close() error {
 }
 
 func (ig *ImageGraph) free() {
-	for _, t := range []*ts.Tensor{ig.out, ig.in} {
-		if t != nil {
-			_ = t.Drop()
-		}
+	ig.cap.close()
+	ig.cap = nil
+	if ig.in != nil {
+		_ = ig.in.Drop()
+		ig.in = nil
 	}
-	ig.in, ig.out = nil, nil
-	if ig.graph != nil {
-		ig.graph.Close()
-		ig.graph = nil
-	}
-}
-
-// uploadInto copies Go floats into dst (on any device, in its dtype) with one copy_,
-// reading the slice in place.
-func uploadInto(dst *ts.Tensor, data []float32) error {
-	shape, err := dst.Size()
-	if err != nil {
-		return torchError("size", err)
-	}
-	var pin runtime.Pinner
-	pin.Pin(&data[0])
-	defer pin.Unpin()
-	view, err := torch.FromBlob(unsafe.Pointer(&data[0]), shape, nil, Float32.gotch())
-	if err != nil {
-		return err
-	}
-	defer view.Drop()
-	if err := torch.CopyInto(dst, view); err != nil {
-		return torchError("copy_", err)
-	}
-	return nil
 }

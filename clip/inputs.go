@@ -18,6 +18,17 @@ type Tokens struct {
 	Batch, Len    int
 }
 
+// Padded reports whether some attention_mask value is 0: a batch with padding, which
+// SDPA attends with a boolean mask and CaptureTexts captures with masked set.
+func (t Tokens) Padded() bool {
+	for _, v := range t.AttentionMask {
+		if v == 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Matrix is a row-major float32 matrix (embeddings, logits).
 type Matrix struct {
 	Data       []float32

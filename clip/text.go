@@ -24,10 +24,26 @@ func (t *TextTransformer) bind(b *binder, name string, c TextConfig) {
 func (t *TextTransformer) forward(g *graph, tok Tokens) *ts.Tensor {
 	bsz, seq := int64(tok.Batch), int64(tok.Len)
 	ids := g.ints(tok.InputIDs, []int64{bsz, seq})
-	h := t.Embeddings.forward(g, ids, seq)
-	h = g.layerNorm(t.Encoder.forward(g, h, t.mask(g, tok)), &t.FinalLayerNorm)
-	// last_hidden_state[arange(B), pool_index]: the same values, gathered from rows.
+	mask := t.mask(g, tok)
 	idx := g.ints(poolRows(tok, t.cfg), []int64{bsz})
+	return t.forwardOn(g, ids, mask, idx)
+}
+
+// forwardOn is forward on inputs already on the device: ids [B, L], the mask, and the
+// rows to pool (poolRows) [B].
+func (t *TextTransformer) forwardOn(g *graph, ids *ts.Tensor, mask *attnMask, idx *ts.Tensor) *ts.Tensor {
+	if !g.live(ids) {
+		return nil
+	}
+	shape, err := ids.Size()
+	if err != nil {
+		g.err = torchError("size", err)
+		return nil
+	}
+	bsz, seq := shape[0], shape[1]
+	h := t.Embeddings.forward(g, ids, seq)
+	h = g.layerNorm(t.Encoder.forward(g, h, mask), &t.FinalLayerNorm)
+	// last_hidden_state[arange(B), pool_index]: the same values, gathered from rows.
 	return g.indexSelect(g.reshape(h, bsz*seq, -1), 0, idx)
 }
 
@@ -50,14 +66,7 @@ func (t *TextTransformer) mask(g *graph, tok Tokens) *attnMask {
 // boolean [B, 1, L, L] mask causal AND padding (kv <= q and attention_mask[b, kv] != 0,
 // the mask cast to bool), in any dtype.
 func sdpaMask(tok Tokens) []bool {
-	padded := false
-	for _, v := range tok.AttentionMask {
-		if v == 0 {
-			padded = true
-			break
-		}
-	}
-	if !padded {
+	if !tok.Padded() {
 		return nil
 	}
 	b, l := tok.Batch, tok.Len

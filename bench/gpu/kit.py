@@ -562,10 +562,16 @@ class Kit:
         _, labels = self.inputs()
         rows = []
         dt = "fp16" if self.a.device.startswith("cuda") else "fp32"
-        for side in ["go-" + a if a else "go" for a in self.attns()] + ["hf"]:
+        gos = ["go-" + a if a else "go" for a in self.attns()]
+        for side in gos + ["hf"]:
             if side.startswith("go"):
+                # the default attention (the last) also replays the batch from a CUDA graph
                 r = self.child("go", ["text"] + self.common(model, dt) + self.go_attn(side[3:]) +
-                               ["-labels", labels, "-k", str(self.k), "-n", "3"], 600)
+                               ["-labels", labels, "-k", str(self.k), "-n", "3"] + (["-graph"] if side == gos[-1] else []), 600)
+                if "graph" in r or "graph_error" in r:
+                    g = {"side": "go-graph", "dtype": dt, "text": r.pop("graph", None), "gpu_peak_mib": r.get("gpu_peak_mib")}
+                    g.update({k[len("graph_"):]: r.pop(k) for k in list(r) if k.startswith("graph_")})
+                    rows.append(g)
             else:
                 r = self.child("hf", ["text"] + self.hf_common(model, dt) +
                                ["--labels", labels, "--k", str(self.k), "--n", "3", "--attn", self.a.hf_attn.split(",")[0]], 600)
@@ -789,10 +795,18 @@ def render(r):
             out.append("")
     tx = r["steps"].get("text")
     if tx:
-        out += ["## %d-label text pass" % r.get("labels_k", 1000), "", "| side | dtype | seconds | GPU MiB |", "|---|---|---|---|"]
+        out += ["## %d-label text pass" % r.get("labels_k", 1000), "",
+                "Tokenizing included; warm (min of 3 after one call). `go-graph`: the same batch replayed from a CUDA graph "
+                "(`clip.Model.CaptureTexts`), with its bits against the uncaptured forward.", "",
+                "| side | dtype | seconds | GPU MiB | note |", "|---|---|---|---|---|"]
         for t in tx:
             sec = (t.get("text") or {}).get("min")
-            out.append("| %s | %s | %s | %s |" % (t["side"], t["dtype"], fmt(sec, "%.4f"), fmt(t.get("gpu_peak_mib"), "%d")))
+            note = ""
+            if t["side"] == "go-graph":
+                note = ("error: " + t["error"][-200:].replace("\n", " ")) if t.get("error") else \
+                    "bit-identical %s (%s/%s), max |Δ| %s, capture %s s" % ("yes" if t.get("identical") else "NO", t.get("same_values"),
+                                                                           t.get("values"), fmt(t.get("max_abs_diff")), fmt(t.get("capture_s"), "%.2f"))
+            out.append("| %s | %s | %s | %s | %s |" % (t["side"], t["dtype"], fmt(sec, "%.4f"), fmt(t.get("gpu_peak_mib"), "%d"), note))
         out.append("")
     cl = r["steps"].get("classify")
     if cl:

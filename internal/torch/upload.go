@@ -53,3 +53,28 @@ func Upload[T Element](data []T, shape []int64, dev gotch.Device, dt gotch.DType
 	}
 	return t, nil
 }
+
+// CopyFrom copies data into dst in place (dst.copy_(data) with dst's shape, on dst's
+// device, in dst's dtype) with one copy_, reading the slice in place: what Upload does,
+// into a tensor that already exists (a CUDA graph's static input).
+func CopyFrom[T Element](dst *ts.Tensor, data []T) error {
+	shape, err := dst.Size()
+	if err != nil {
+		return fmt.Errorf("torch: copy into: %w", err)
+	}
+	if n := numel(shape); n != len(data) {
+		return fmt.Errorf("torch: %d values do not fill shape %v (%d)", len(data), shape, n)
+	}
+	if len(data) == 0 {
+		return nil
+	}
+	var pin runtime.Pinner
+	pin.Pin(&data[0])
+	defer pin.Unpin()
+	view, err := FromBlob(unsafe.Pointer(&data[0]), shape, nil, dtypeOf[T]())
+	if err != nil {
+		return err
+	}
+	defer view.Drop()
+	return CopyInto(dst, view)
+}

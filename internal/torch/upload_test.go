@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
 )
 
 // Upload copies: the tensor keeps its values after the Go slice changes, in the dtype
@@ -52,6 +53,38 @@ func TestUpload(t *testing.T) {
 
 		_, err = Upload([]float32{1, 2}, []int64{3}, gotch.CPU, gotch.Float)
 		assert.Error(t, err)
+		return nil
+	}))
+}
+
+// CopyFrom writes Go values into an existing tensor, converting to its dtype as
+// Upload does, and refuses a slice of the wrong length.
+func TestCopyFrom(t *testing.T) {
+	w, err := NewWorker()
+	require.NoError(t, err)
+	defer w.Close()
+	require.NoError(t, w.Do(func() error {
+		src := []float32{0.1, -2.5, 3.25e-8, 65519, 1e30, -0.0}
+		for _, dt := range []gotch.DType{gotch.Float, gotch.BFloat16, gotch.Half} {
+			want, err := Upload(src, []int64{2, 3}, gotch.CPU, dt)
+			require.NoError(t, err)
+			dst, err := ts.Zeros([]int64{2, 3}, dt, gotch.CPU)
+			require.NoError(t, err)
+			require.NoError(t, CopyFrom(dst, src))
+			eq, err := dst.Equal(want, false)
+			require.NoError(t, err)
+			assert.True(t, eq, "%v", dt)
+			assert.ErrorContains(t, CopyFrom(dst, src[:5]), "do not fill")
+			_ = want.Drop()
+			_ = dst.Drop()
+		}
+		ids, err := ts.Zeros([]int64{3}, gotch.Int64, gotch.CPU)
+		require.NoError(t, err)
+		defer ids.Drop()
+		require.NoError(t, CopyFrom(ids, []int64{49406, 7, 49407}))
+		got := make([]int64, 3)
+		require.NoError(t, ids.CopyData(got, 3))
+		assert.Equal(t, []int64{49406, 7, 49407}, got)
 		return nil
 	}))
 }

@@ -198,13 +198,7 @@ func towerGraph(m *clip.Model, px clip.Pixels, reps int, r map[string]any) error
 	if err != nil {
 		return err
 	}
-	same, maxd := 0, 0.0
-	for i, w := range want.Data {
-		if math.Float32bits(w) == math.Float32bits(got.Data[i]) {
-			same++
-		}
-		maxd = math.Max(maxd, math.Abs(float64(w)-float64(got.Data[i])))
-	}
+	same, maxd := compareBits(want.Data, got.Data)
 	r["graph_identical"] = same == len(want.Data)
 	r["graph_same_values"], r["graph_values"], r["graph_max_abs_diff"] = same, len(want.Data), maxd
 	var lat []float64
@@ -217,6 +211,18 @@ func towerGraph(m *clip.Model, px clip.Pixels, reps int, r map[string]any) error
 	}
 	r["graph"] = stats(lat)
 	return nil
+}
+
+// compareBits counts the bit-identical values of two equal-length slices and their
+// largest absolute difference.
+func compareBits(want, got []float32) (same int, maxAbs float64) {
+	for i, w := range want {
+		if math.Float32bits(w) == math.Float32bits(got[i]) {
+			same++
+		}
+		maxAbs = math.Max(maxAbs, math.Abs(float64(w)-float64(got[i])))
+	}
+	return same, maxAbs
 }
 
 // childLoad: clip.Load (and optionally the first image forward, which faults in the

@@ -109,6 +109,7 @@ func childText(args []string) error {
 	labelsFile := fs.String("labels", "", "file listing the labels, one per line")
 	k := fs.Int("k", 0, "use the first k labels (0: all)")
 	n := fs.Int("n", 3, "timed calls")
+	graphs := fs.Bool("graph", false, "on CUDA: also capture the tower for this batch in a CUDA graph (clip.Model.CaptureTexts), check it against the uncaptured forward bit for bit and time its replays (tokenizing included, as the uncaptured figure)")
 	fs.Parse(args)
 	opts, err := mf.options()
 	if err != nil {
@@ -142,5 +143,58 @@ func childText(args []string) error {
 		}
 		lat = append(lat, since(t))
 	}
-	return emit(map[string]any{"labels": len(labels), "first_s": lat[0], "text": stats(lat[1:]), "peak_rss": procStatus("VmHWM")})
+	r := map[string]any{"labels": len(labels), "first_s": lat[0], "text": stats(lat[1:]), "peak_rss": procStatus("VmHWM")}
+	if *graphs {
+		if err := textGraph(c, texts, *n, r); err != nil {
+			r["graph_error"] = err.Error()
+		}
+	}
+	return emit(r)
+}
+
+// textGraph captures the text tower for the texts' batch in a CUDA graph, compares a
+// replay with GetTextFeatures bit for bit and times n replays.
+func textGraph(c *zeroshot.Classifier, texts []string, n int, r map[string]any) error {
+	encode := func() (clip.Tokens, error) {
+		b, err := c.Tokenizer.EncodeBatch(texts, tokenize.Options{})
+		if err != nil {
+			return clip.Tokens{}, err
+		}
+		return toTokens(b), nil
+	}
+	tok, err := encode()
+	if err != nil {
+		return err
+	}
+	t := time.Now()
+	tg, err := c.Model.CaptureTexts(tok.Batch, tok.Len, tok.Padded(), false)
+	if err != nil {
+		return err
+	}
+	defer tg.Close()
+	r["graph_capture_s"] = since(t)
+	want, err := c.Model.GetTextFeatures(tok)
+	if err != nil {
+		return err
+	}
+	got, err := tg.Run(tok)
+	if err != nil {
+		return err
+	}
+	same, maxd := compareBits(want.Data, got.Data)
+	r["graph_identical"], r["graph_same_values"], r["graph_values"], r["graph_max_abs_diff"] = same == len(want.Data), same, len(want.Data), maxd
+	var lat []float64
+	for i := 0; i < max(n, 1); i++ {
+		t := time.Now()
+		tok, err := encode()
+		if err != nil {
+			return err
+		}
+		if _, err := tg.Run(tok); err != nil {
+			return err
+		}
+		lat = append(lat, since(t))
+	}
+	r["graph"] = stats(lat)
+	return nil
 }
