@@ -568,14 +568,16 @@ class Kit:
                 # the default attention (the last) also replays the batch from a CUDA graph
                 r = self.child("go", ["text"] + self.common(model, dt) + self.go_attn(side[3:]) +
                                ["-labels", labels, "-k", str(self.k), "-n", "3"] + (["-graph"] if side == gos[-1] else []), 600)
+                g = None
                 if "graph" in r or "graph_error" in r:
                     g = {"side": "go-graph", "dtype": dt, "text": r.pop("graph", None), "gpu_peak_mib": r.get("gpu_peak_mib")}
                     g.update({k[len("graph_"):]: r.pop(k) for k in list(r) if k.startswith("graph_")})
-                    rows.append(g)
             else:
                 r = self.child("hf", ["text"] + self.hf_common(model, dt) +
                                ["--labels", labels, "--k", str(self.k), "--n", "3", "--attn", self.a.hf_attn.split(",")[0]], 600)
             rows.append({"side": side, "dtype": dt, **r})
+            if side.startswith("go") and g:
+                rows.append(g)
             log("text", side, r.get("text"))
         return rows
 
