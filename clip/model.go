@@ -145,10 +145,7 @@ func (m *Model) imageSide(px Pixels, normalize bool) (Matrix, error) {
 	var out Matrix
 	err := m.run(func(g *graph) error {
 		f := g.linear(m.VisionModel.forward(g, g.floats(px.Data, px.shape(), m.dtype.gotch()), int64(px.Batch)), &m.VisualProjection)
-		if normalize {
-			f = m.normalize(g, f)
-		}
-		return g.copyOut(map[*Matrix]*ts.Tensor{&out: f})
+		return g.copyOut(map[*Matrix]*ts.Tensor{&out: m.features(g, f, normalize)})
 	})
 	return out, err
 }
@@ -160,10 +157,7 @@ func (m *Model) textSide(tok Tokens, normalize bool) (Matrix, error) {
 	var out Matrix
 	err := m.run(func(g *graph) error {
 		f := g.linear(m.TextModel.forward(g, tok), &m.TextProjection)
-		if normalize {
-			f = m.normalize(g, f)
-		}
-		return g.copyOut(map[*Matrix]*ts.Tensor{&out: f})
+		return g.copyOut(map[*Matrix]*ts.Tensor{&out: m.features(g, f, normalize)})
 	})
 	return out, err
 }
