@@ -50,17 +50,14 @@ func TestParseConfig(t *testing.T) {
 
 	// The real ViT-L/14 config: text_config says eos 2, text_config_dict (which wins)
 	// leaves the default 49407, so pooling is by the first <|endoftext|>.
-	real, err := LoadConfig(filepath.Join("..", "..", "shared", "clip-vit-large-patch14", ConfigFile))
-	if err == nil {
-		assert.Equal(t, l14, *real)
-		names, shapes := real.Expected()
-		assert.Len(t, names, 590) // parity-spec §4.2
-		assert.Equal(t, "text_model.embeddings.token_embedding.weight", names[0])
-		assert.Equal(t, []int64{1024, 3, 14, 14}, shapes[indexOf(names, "vision_model.embeddings.patch_embedding.weight")])
-		assert.Contains(t, names, "vision_model.pre_layrnorm.weight")
-	} else {
-		t.Logf("no shared L/14 config: %v", err)
-	}
+	real, err := LoadConfig(filepath.Join("..", "testdata", "clip-vit-large-patch14", ConfigFile))
+	require.NoError(t, err, "the real config.json (testdata/clip-vit-large-patch14)")
+	assert.Equal(t, l14, *real)
+	names, shapes := real.Expected()
+	assert.Len(t, names, 590) // parity-spec §4.2
+	assert.Equal(t, "text_model.embeddings.token_embedding.weight", names[0])
+	assert.Equal(t, []int64{1024, 3, 14, 14}, shapes[indexOf(names, "vision_model.embeddings.patch_embedding.weight")])
+	assert.Contains(t, names, "vision_model.pre_layrnorm.weight")
 }
 
 func indexOf(xs []string, s string) int {

@@ -77,10 +77,9 @@ func f32bytes(v []float32) []byte { return golden.F32Bytes(v) }
 
 func defaultProcessor(t testing.TB) *Processor {
 	t.Helper()
-	cfg, err := LoadConfig(filepath.Join("..", "..", "shared", "clip-vit-large-patch14", "preprocessor_config.json"))
+	cfg, err := LoadConfig(filepath.Join("..", "testdata", "clip-vit-large-patch14", "preprocessor_config.json"))
 	if err != nil {
-		t.Logf("shared config not found (%v); using Default()", err)
-		cfg = Default()
+		t.Fatalf("the real preprocessor_config.json (testdata/clip-vit-large-patch14): %v", err)
 	}
 	if cfg != Default() {
 		t.Fatalf("preprocessor_config.json parsed to %+v, want Default() %+v", cfg, Default())

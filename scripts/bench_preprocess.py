@@ -21,8 +21,7 @@ from PIL import Image  # noqa: E402
 from transformers import CLIPImageProcessor  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MODEL = os.environ.get("CLIP_SHARED_DIR", os.path.join(os.path.dirname(os.path.dirname(HERE)),
-                                                       "shared", "clip-vit-large-patch14"))
+MODEL = os.environ.get("CLIP_SHARED_DIR", os.path.join(os.path.dirname(HERE), "testdata", "clip-vit-large-patch14"))
 
 
 def main():

@@ -44,11 +44,8 @@ func sha(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:
 func f32bytes(v []float32) []byte { return golden.F32Bytes(v) }
 
 func clipConfig(t testing.TB) preprocess.Config {
-	cfg, err := preprocess.LoadConfig(filepath.Join("..", "..", "shared", "clip-vit-large-patch14", "preprocessor_config.json"))
-	if err != nil {
-		t.Logf("shared config not found (%v); using Default()", err)
-		cfg = preprocess.Default()
-	}
+	cfg, err := preprocess.LoadConfig(filepath.Join("..", "testdata", "clip-vit-large-patch14", "preprocessor_config.json"))
+	require.NoError(t, err, "the real preprocessor_config.json (testdata/clip-vit-large-patch14)")
 	return cfg
 }
 

@@ -12,7 +12,7 @@ kit=${1:?usage: bench/gpu/pack.sh KIT_DIR}
 . build/libtorch.env
 [ "$LT_VERSION" = 2.11.0 ] && [ "$LT_CUDA" != 0 ] || {
   echo "pack: build/libtorch.env is libtorch $LT_VERSION, CUDA $LT_CUDA: run make libtorch TORCH=2.11.0 CUDA=link" >&2; exit 1; }
-shared=${CLIP_SHARED_DIR:-../shared/clip-vit-large-patch14}
+shared=${CLIP_SHARED_DIR:-testdata/clip-vit-large-patch14}
 export GOFLAGS="-modfile=$PWD/build/go.gen.mod -trimpath -buildvcs=false"
 version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)
 

@@ -14,9 +14,9 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTDATA = os.path.dirname(HERE)
 REPO = os.path.dirname(TESTDATA)
-# The real model's small files (config, preprocessor, tokenizer), beside the checkout.
-SHARED_MODEL = os.environ.get(
-    "CLIP_SHARED_DIR", os.path.join(os.path.dirname(REPO), "shared", "clip-vit-large-patch14"))
+# The real model's small files (config, preprocessor, tokenizer), in the clone
+# (testdata/clip-vit-large-patch14/README.md says where they come from).
+SHARED_MODEL = os.environ.get("CLIP_SHARED_DIR", os.path.join(TESTDATA, "clip-vit-large-patch14"))
 
 
 def meta(**extra):
