@@ -91,8 +91,15 @@ func TestCUDAGraphsOptionBitIdentical(t *testing.T) {
 	graphed, err := Load(modelDir("tiny-l14"), Options{Device: CUDA(0), DType: Float16, CUDAGraphs: 4})
 	require.NoError(t, err)
 	defer graphed.Close()
-	for _, batch := range []int{1, 3, 1, 5} {
-		px := noisePixels(plain.Config().Vision, batch, batch)
+	sameImageSides(t, plain, graphed, 1, 3, 1, 5)
+}
+
+// sameImageSides: for batches of noise images in turn, graphed gives plain's
+// ImageEmbeds and GetImageFeatures bit for bit.
+func sameImageSides(t *testing.T, plain, graphed *Model, batches ...int) {
+	t.Helper()
+	for i, batch := range batches {
+		px := noisePixels(plain.Config().Vision, batch, i)
 		want, err := plain.ImageEmbeds(px)
 		require.NoError(t, err)
 		got, err := graphed.ImageEmbeds(px)
@@ -239,19 +246,7 @@ func TestCUDAGraphsOptionEmulated(t *testing.T) {
 	graphed, err := Load(modelDir("tiny-l14"), Options{CUDAGraphs: 2})
 	require.NoError(t, err)
 	defer graphed.Close()
-	for i, batch := range []int{1, 2, 1, 3} {
-		px := noisePixels(plain.Config().Vision, batch, i)
-		want, err := plain.ImageEmbeds(px)
-		require.NoError(t, err)
-		got, err := graphed.ImageEmbeds(px)
-		require.NoError(t, err)
-		assert.Equal(t, want, got, "batch %d", batch)
-		wantF, err := plain.GetImageFeatures(px)
-		require.NoError(t, err)
-		gotF, err := graphed.GetImageFeatures(px)
-		require.NoError(t, err)
-		assert.Equal(t, wantF, gotF, "features, batch %d", batch)
-	}
+	sameImageSides(t, plain, graphed, 1, 2, 1, 3)
 	require.NoError(t, graphed.worker.Do(func() error {
 		assert.Len(t, graphed.graphs, 4, "batch 1 and 2, normalized and not")
 		return nil
