@@ -252,3 +252,27 @@ func TestCUDAGraphsOptionEmulated(t *testing.T) {
 		return nil
 	}))
 }
+
+// Closing: a closed graph's Run and a closed model's graphs say ErrClosed; Close is
+// idempotent, before or after the model's (emulated graphs, on this CPU).
+func TestGraphClose(t *testing.T) {
+	skipWithoutFixtures(t)
+	emulateGraphs = true
+	defer func() { emulateGraphs = false }()
+	m, err := Load(modelDir("tiny-l14"), Options{})
+	require.NoError(t, err)
+	ig, err := m.CaptureImages(1, true)
+	require.NoError(t, err)
+	tg, err := m.CaptureTexts(1, 5, false, true)
+	require.NoError(t, err)
+	require.NoError(t, ig.Close())
+	require.NoError(t, ig.Close())
+	_, err = ig.Run(noisePixels(m.Config().Vision, 1, 0))
+	assert.ErrorIs(t, err, ErrClosed)
+	require.NoError(t, m.Close())
+	_, err = tg.Run(noiseTokens(m.Config().Text, 1, 5, false, 0))
+	assert.ErrorIs(t, err, ErrClosed)
+	assert.NoError(t, tg.Close())
+	_, err = m.CaptureImages(1, true)
+	assert.ErrorIs(t, err, ErrClosed)
+}

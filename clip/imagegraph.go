@@ -1,7 +1,6 @@
 package clip
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/sugarme/gotch/ts"
@@ -40,19 +39,13 @@ func (m *Model) CaptureImages(batch int, normalize bool) (*ImageGraph, error) {
 		return nil, &InputError{"batch", fmt.Sprintf("batch size %d: must be at least 1", batch)}
 	}
 	ig := &ImageGraph{m: m, batch: batch, normalize: normalize}
-	err := m.worker.Do(func() error {
-		if m.closed {
-			return ErrClosed
-		}
+	err := m.do(func() error {
 		err := ig.capture()
 		if err != nil {
 			ig.free()
 		}
 		return err
 	})
-	if errors.Is(err, torch.ErrClosed) {
-		return nil, ErrClosed
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -88,17 +81,14 @@ func (ig *ImageGraph) Run(px Pixels) (Matrix, error) {
 		return Matrix{}, &InputError{"pixel_values", fmt.Sprintf("batch of %d images, the graph was captured for %d", px.Batch, ig.batch)}
 	}
 	var out Matrix
-	err := ig.m.worker.Do(func() error {
-		if ig.m.closed || ig.cap == nil {
+	err := ig.m.do(func() error {
+		if ig.cap == nil {
 			return ErrClosed
 		}
 		var err error
 		out, err = ig.run(px)
 		return err
 	})
-	if errors.Is(err, torch.ErrClosed) {
-		return Matrix{}, ErrClosed
-	}
 	return out, err
 }
 
@@ -126,10 +116,7 @@ type graphKey struct {
 // now if this is the first batch of that size.
 func (m *Model) imageGraphed(px Pixels, normalize bool) (Matrix, error) {
 	var out Matrix
-	err := m.worker.Do(func() error {
-		if m.closed {
-			return ErrClosed
-		}
+	err := m.do(func() error {
 		key := graphKey{px.Batch, normalize}
 		ig := m.graphs[key]
 		if ig == nil {
@@ -147,20 +134,13 @@ func (m *Model) imageGraphed(px Pixels, normalize bool) (Matrix, error) {
 		out, err = ig.run(px)
 		return err
 	})
-	if errors.Is(err, torch.ErrClosed) {
-		return Matrix{}, ErrClosed
-	}
 	return out, err
 }
 
 // Close frees the graph, its memory and its input and output tensors. Idempotent;
 // call it before the model's Close.
 func (ig *ImageGraph) Close() error {
-	err := ig.m.worker.Do(func() error { ig.free(); return nil })
-	if errors.Is(err, torch.ErrClosed) {
-		return nil // the model's worker is gone, and with it libtorch's tensors' owner
-	}
-	return err
+	return ig.m.closeGraph(ig.free)
 }
 
 func (ig *ImageGraph) free() {

@@ -180,10 +180,7 @@ func (m *Model) SetThreads(n int) error {
 
 // run runs fn on the worker thread with a fresh graph whose scope is freed after.
 func (m *Model) run(fn func(g *graph) error) error {
-	err := m.worker.Do(func() error {
-		if m.closed {
-			return ErrClosed
-		}
+	return m.do(func() error {
 		var s torch.Scope
 		defer s.Free()
 		g := &graph{s: &s, dtype: m.dtype, dev: m.dev, attn: m.attn}
@@ -192,10 +189,29 @@ func (m *Model) run(fn func(g *graph) error) error {
 		}
 		return g.err
 	})
+}
+
+// do runs fn on the worker thread, or returns ErrClosed once the model is closed.
+func (m *Model) do(fn func() error) error {
+	err := m.worker.Do(func() error {
+		if m.closed {
+			return ErrClosed
+		}
+		return fn()
+	})
 	if errors.Is(err, torch.ErrClosed) {
 		return ErrClosed
 	}
 	return err
+}
+
+// closeGraph frees a graph the caller captured (its free) on the worker thread; after
+// the model's Close there is nothing left to free.
+func (m *Model) closeGraph(free func()) error {
+	if err := m.do(func() error { free(); return nil }); err != nil && !errors.Is(err, ErrClosed) {
+		return err
+	}
+	return nil
 }
 
 // Close frees the model's tensors and stops its thread, after the calls in progress.

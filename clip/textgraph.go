@@ -1,7 +1,6 @@
 package clip
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/sugarme/gotch"
@@ -38,19 +37,13 @@ func (m *Model) CaptureTexts(batch, length int, masked, normalize bool) (*TextGr
 			batch, length, m.cfg.Text.MaxPositionEmbeddings)}
 	}
 	tg := &TextGraph{m: m, batch: batch, length: length, masked: masked || m.attn != AttnSDPA, normalize: normalize}
-	err := m.worker.Do(func() error {
-		if m.closed {
-			return ErrClosed
-		}
+	err := m.do(func() error {
 		err := tg.capture()
 		if err != nil {
 			tg.free()
 		}
 		return err
 	})
-	if errors.Is(err, torch.ErrClosed) {
-		return nil, ErrClosed
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -107,8 +100,8 @@ func (tg *TextGraph) Run(tok Tokens) (Matrix, error) {
 		}
 	}
 	var out Matrix
-	err := m.worker.Do(func() error {
-		if m.closed || tg.cap == nil {
+	err := m.do(func() error {
+		if tg.cap == nil {
 			return ErrClosed
 		}
 		err := torch.CopyFrom(tg.ids, tok.InputIDs)
@@ -131,19 +124,12 @@ func (tg *TextGraph) Run(tok Tokens) (Matrix, error) {
 		g := &graph{s: &torch.Scope{}, dtype: m.dtype, dev: m.dev}
 		return g.copyOut(map[*Matrix]*ts.Tensor{&out: tg.cap.out})
 	})
-	if errors.Is(err, torch.ErrClosed) {
-		return Matrix{}, ErrClosed
-	}
 	return out, err
 }
 
 // Close frees the graph, its memory and its tensors. Idempotent; before the model's Close.
 func (tg *TextGraph) Close() error {
-	err := tg.m.worker.Do(func() error { tg.free(); return nil })
-	if errors.Is(err, torch.ErrClosed) {
-		return nil
-	}
-	return err
+	return tg.m.closeGraph(tg.free)
 }
 
 func (tg *TextGraph) free() {

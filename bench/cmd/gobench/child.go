@@ -37,6 +37,24 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.parity, "parity", "", "4.54 or 5 (default: the linked libtorch's, as zeroshot classify)")
 }
 
+// load is clip.Load of -model with the flags' options.
+func (m *modelFlags) load() (*clip.Model, error) {
+	opts, err := m.options()
+	if err != nil {
+		return nil, err
+	}
+	return clip.Load(m.model, opts)
+}
+
+// open is zeroshot.Open of -model with the flags' options and parity profile.
+func (m *modelFlags) open() (*zeroshot.Classifier, error) {
+	opts, err := m.zeroshotOptions()
+	if err != nil {
+		return nil, err
+	}
+	return zeroshot.Open(m.model, opts)
+}
+
 // zeroshotOptions is options() with the parity profile, for the pipeline children.
 func (m *modelFlags) zeroshotOptions() (zeroshot.Options, error) {
 	opts, err := m.options()
@@ -110,11 +128,7 @@ func childTower(args []string) error {
 	batches := fs.String("batches", "", "several batch sizes in this process, comma-separated (e.g. 1,8,64); overrides -batch")
 	graphs := fs.Bool("graph", false, "with -batches on CUDA: also capture each batch size in a CUDA graph, check its output against the uncaptured forward bit for bit, and time its replays")
 	fs.Parse(args)
-	opts, err := mf.options()
-	if err != nil {
-		return err
-	}
-	m, err := clip.Load(mf.model, opts)
+	m, err := mf.load()
 	if err != nil {
 		return err
 	}

@@ -27,15 +27,11 @@ func childEach(args []string) error {
 	in.register(fs)
 	batch := fs.Int("batch", 64, "images per forward (EachOptions.BatchSize)")
 	fs.Parse(args)
-	zopts, err := mf.zeroshotOptions()
-	if err != nil {
-		return err
-	}
 	paths, labels, err := in.read()
 	if err != nil {
 		return err
 	}
-	c, err := zeroshot.Open(mf.model, zopts)
+	c, err := mf.open()
 	if err != nil {
 		return err
 	}

@@ -28,11 +28,7 @@ func childOps(args []string) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	opts, err := mf.options()
-	if err != nil {
-		return err
-	}
-	m, err := clip.Load(mf.model, opts)
+	m, err := mf.load()
 	if err != nil {
 		return err
 	}
@@ -46,7 +42,7 @@ func childOps(args []string) error {
 		{"go-image.json", func() error { _, err := m.GetImageFeatures(px); return err }},
 		{"go-text.json", func() error { _, err := m.GetTextFeatures(tok); return err }},
 	}
-	res := map[string]any{"attn_implementation": m.Attention().String(), "device": opts.Device.String()}
+	res := map[string]any{"attn_implementation": m.Attention().String(), "device": m.Device().String()}
 	for _, c := range calls {
 		if err := c.f(); err != nil { // warm-up: allocator caches, oneDNN/cuBLAS plans
 			return fmt.Errorf("%s: %w", c.name, err)
